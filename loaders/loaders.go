@@ -1,0 +1,249 @@
+// Package loaders batches per-request lookups by key, so that a page of N features with
+// their relations costs a fixed number of SQL statements whatever N is.
+package loaders
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+
+	"gridhub/model"
+	"gridhub/store"
+)
+
+// Loaders are created per request; they cache for that request only.
+type Loaders struct {
+	st   *store.Store
+	gate *gate
+
+	features   map[model.Layer]*loader[int64, model.Feature]
+	geometries map[model.Layer]*loader[int64, []byte]
+	gridByCode *loader[string, *model.Grid]
+
+	gridChildren  *loader[int64, []model.Feature]
+	partyChildren *loader[int64, []model.Feature]
+	partyOfGrid   *loader[int64, []model.Feature]
+	partyGroup    *loader[int64, []model.Feature]
+	timelines     *loader[int64, []*model.IncidentEvent]
+	camerasNear   *loader[store.CameraNearKey, []*model.NearbyFeature]
+
+	mu     sync.Mutex
+	pages  map[pageGroup]*loader[store.PageKey, []model.Feature]
+	counts map[countGroup]*loader[string, int]
+}
+
+// New makes a request's loaders.
+func New(st *store.Store) *Loaders {
+	l := &Loaders{
+		st:         st,
+		gate:       &gate{},
+		features:   map[model.Layer]*loader[int64, model.Feature]{},
+		geometries: map[model.Layer]*loader[int64, []byte]{},
+		pages:      map[pageGroup]*loader[store.PageKey, []model.Feature]{},
+		counts:     map[countGroup]*loader[string, int]{},
+	}
+	for _, layer := range model.Layers {
+		l.features[layer] = newLoader(l.gate, func(ctx context.Context, ids []int64) (map[int64]model.Feature, error) {
+			return st.ByIDs(ctx, layer, ids)
+		})
+		l.geometries[layer] = newLoader(l.gate, func(ctx context.Context, ids []int64) (map[int64][]byte, error) {
+			return st.Geometries(ctx, layer, ids)
+		})
+	}
+	l.gridByCode = newLoader(l.gate, st.GridsByCodes)
+	l.gridChildren = newLoader(l.gate, func(ctx context.Context, ids []int64) (map[int64][]model.Feature, error) {
+		return st.ChildrenOf(ctx, model.LayerGrid, ids)
+	})
+	l.partyChildren = newLoader(l.gate, func(ctx context.Context, ids []int64) (map[int64][]model.Feature, error) {
+		return st.ChildrenOf(ctx, model.LayerPartyUnit, ids)
+	})
+	l.partyOfGrid = newLoader(l.gate, st.PartyUnitsOrganisedFor)
+	l.partyGroup = newLoader(l.gate, st.PartyGroupsOfBuildings)
+	l.timelines = newLoader(l.gate, st.Timelines)
+	l.camerasNear = newLoader(l.gate, func(ctx context.Context, keys []store.CameraNearKey) (map[store.CameraNearKey][]*model.NearbyFeature, error) {
+		out, err := st.CamerasNearIncidents(ctx, keys)
+		return byPosition(keys, out, err)
+	})
+	return l
+}
+
+// byPosition turns an answer in the keys' order into one by key.
+func byPosition[K comparable, V any](keys []K, vals []V, err error) (map[K]V, error) {
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[K]V, len(keys))
+	for i, k := range keys {
+		m[k] = vals[i]
+	}
+	return m, nil
+}
+
+type ctxKey struct{}
+
+// Middleware puts fresh loaders on every request's context.
+func Middleware(st *store.Store, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), New(st))))
+	})
+}
+
+// With returns ctx carrying l.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// For returns the request's loaders.
+func For(ctx context.Context) *Loaders { return ctx.Value(ctxKey{}).(*Loaders) }
+
+// Feature loads one feature by layer and id; nil when it does not exist.
+func (l *Loaders) Feature(ctx context.Context, layer model.Layer, id int64) (model.Feature, error) {
+	return l.features[layer].Load(ctx, id)
+}
+
+// FeatureThunk starts loading a feature and returns a function that waits for it;
+// starting many before waiting puts them in one batch per layer.
+func (l *Loaders) FeatureThunk(ctx context.Context, layer model.Layer, id int64) func() (model.Feature, error) {
+	return l.features[layer].Thunk(ctx, id)
+}
+
+// Grid loads a grid by id; nil when it does not exist.
+func (l *Loaders) Grid(ctx context.Context, id int64) (*model.Grid, error) {
+	f, err := l.Feature(ctx, model.LayerGrid, id)
+	if f == nil || err != nil {
+		return nil, err
+	}
+	return f.(*model.Grid), nil
+}
+
+// GridByCode loads a grid by code; nil when there is none.
+func (l *Loaders) GridByCode(ctx context.Context, code string) (*model.Grid, error) {
+	return l.gridByCode.Load(ctx, code)
+}
+
+// Geometry loads a feature's WGS84 GeoJSON geometry.
+func (l *Loaders) Geometry(ctx context.Context, layer model.Layer, id int64) ([]byte, error) {
+	return l.geometries[layer].Load(ctx, id)
+}
+
+func (l *Loaders) GridChildren(ctx context.Context, id int64) ([]model.Feature, error) {
+	return l.gridChildren.Load(ctx, id)
+}
+
+func (l *Loaders) PartyChildren(ctx context.Context, id int64) ([]model.Feature, error) {
+	return l.partyChildren.Load(ctx, id)
+}
+
+func (l *Loaders) PartyUnitsOfGrid(ctx context.Context, id int64) ([]model.Feature, error) {
+	return l.partyOfGrid.Load(ctx, id)
+}
+
+// PartyGroupOfBuilding loads the building's party group, nil if it has none.
+func (l *Loaders) PartyGroupOfBuilding(ctx context.Context, id int64) (*model.PartyUnit, error) {
+	fs, err := l.partyGroup.Load(ctx, id)
+	if err != nil || len(fs) == 0 {
+		return nil, err
+	}
+	return fs[0].(*model.PartyUnit), nil
+}
+
+func (l *Loaders) Timeline(ctx context.Context, id int64) ([]*model.IncidentEvent, error) {
+	return l.timelines.Load(ctx, id)
+}
+
+func (l *Loaders) CamerasNear(ctx context.Context, incident int64, meters float64) ([]*model.NearbyFeature, error) {
+	return l.camerasNear.Load(ctx, store.CameraNearKey{Incident: incident, Meters: meters})
+}
+
+// pageGroup identifies page requests that one statement can answer together.
+type pageGroup struct {
+	layer  model.Layer
+	filter string
+	limit  int
+}
+
+type countGroup struct {
+	layer  model.Layer
+	filter string
+}
+
+// SubtreePage loads up to limit rows of layer under the grid code, after the id, with f.
+func (l *Loaders) SubtreePage(ctx context.Context, layer model.Layer, f store.Filter, code string, after int64, limit int) ([]model.Feature, error) {
+	l.mu.Lock()
+	g := pageGroup{layer, filterKey(f), limit}
+	ld, ok := l.pages[g]
+	if !ok {
+		ld = newLoader(l.gate, func(ctx context.Context, keys []store.PageKey) (map[store.PageKey][]model.Feature, error) {
+			out, err := l.st.ListSubtrees(ctx, layer, f, keys, limit)
+			return byPosition(keys, out, err)
+		})
+		l.pages[g] = ld
+	}
+	l.mu.Unlock()
+	return ld.Load(ctx, store.PageKey{Subtree: code, After: after})
+}
+
+// SubtreeCount counts rows of layer under the grid code with f.
+func (l *Loaders) SubtreeCount(ctx context.Context, layer model.Layer, f store.Filter, code string) (int, error) {
+	l.mu.Lock()
+	g := countGroup{layer, filterKey(f)}
+	ld, ok := l.counts[g]
+	if !ok {
+		ld = newLoader(l.gate, func(ctx context.Context, codes []string) (map[string]int, error) {
+			out, err := l.st.CountSubtrees(ctx, layer, f, codes)
+			return byPosition(codes, out, err)
+		})
+		l.counts[g] = ld
+	}
+	l.mu.Unlock()
+	return ld.Load(ctx, code)
+}
+
+// filterKey identifies a filter's value; nested lists carry no area, so the incident
+// filter and the simple fields are all there is to compare.
+func filterKey(f store.Filter) string {
+	b, _ := json.Marshal(struct {
+		K, S string
+		I    *model.IncidentFilter
+	}{f.Kind, f.Status, f.Incident})
+	return string(b)
+}
+
+// Level starts a level of loads as one batch per loader: start calls Thunk methods, and
+// nothing is fetched until it returns; then everything it started runs at once.
+func (l *Loaders) Level(start func()) {
+	l.gate.hold()
+	defer l.gate.release()
+	start()
+}
+
+// Thunk forms of the relations, for starting a whole level of loads under Level.
+
+func (l *Loaders) GeometryThunk(ctx context.Context, layer model.Layer, id int64) func() ([]byte, error) {
+	return l.geometries[layer].Thunk(ctx, id)
+}
+
+func (l *Loaders) GridChildrenThunk(ctx context.Context, id int64) func() ([]model.Feature, error) {
+	return l.gridChildren.Thunk(ctx, id)
+}
+
+func (l *Loaders) PartyChildrenThunk(ctx context.Context, id int64) func() ([]model.Feature, error) {
+	return l.partyChildren.Thunk(ctx, id)
+}
+
+func (l *Loaders) PartyUnitsOfGridThunk(ctx context.Context, id int64) func() ([]model.Feature, error) {
+	return l.partyOfGrid.Thunk(ctx, id)
+}
+
+func (l *Loaders) PartyGroupThunk(ctx context.Context, building int64) func() ([]model.Feature, error) {
+	return l.partyGroup.Thunk(ctx, building)
+}
+
+func (l *Loaders) TimelineThunk(ctx context.Context, id int64) func() ([]*model.IncidentEvent, error) {
+	return l.timelines.Thunk(ctx, id)
+}
+
+func (l *Loaders) CamerasNearThunk(ctx context.Context, incident int64, meters float64) func() ([]*model.NearbyFeature, error) {
+	return l.camerasNear.Thunk(ctx, store.CameraNearKey{Incident: incident, Meters: meters})
+}

@@ -1,0 +1,133 @@
+package model
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+)
+
+// The enums are plain strings, stored as the same text in the database.
+
+type Layer string
+
+const (
+	LayerGrid         Layer = "GRID"
+	LayerBuilding     Layer = "BUILDING"
+	LayerPartyUnit    Layer = "PARTY_UNIT"
+	LayerCamera       Layer = "CAMERA"
+	LayerServicePoint Layer = "SERVICE_POINT"
+	LayerIncident     Layer = "INCIDENT"
+)
+
+// Layers lists every layer in the order features are returned.
+var Layers = []Layer{LayerGrid, LayerBuilding, LayerPartyUnit, LayerCamera, LayerServicePoint, LayerIncident}
+
+// Ordinal is the layer's place in Layers, the first key of the cross-layer order.
+func (e Layer) Ordinal() int { return slices.Index(Layers, e) }
+
+func (e Layer) IsValid() bool             { return slices.Contains(Layers, e) }
+func (e *Layer) UnmarshalGQL(v any) error { return unmarshalEnum(e, v, Layers) }
+func (e Layer) MarshalGQL(w io.Writer)    { marshalEnum(w, e) }
+
+type CRS string
+
+const (
+	CRSWGS84    CRS = "WGS84"
+	CRSCGCS2000 CRS = "CGCS2000"
+	CRSGCJ02    CRS = "GCJ02"
+	CRSBD09     CRS = "BD09"
+)
+
+var CRSs = []CRS{CRSWGS84, CRSCGCS2000, CRSGCJ02, CRSBD09}
+
+func (e *CRS) UnmarshalGQL(v any) error { return unmarshalEnum(e, v, CRSs) }
+func (e CRS) MarshalGQL(w io.Writer)    { marshalEnum(w, e) }
+
+type GridLevel string
+
+const (
+	GridLevelDistrict  GridLevel = "DISTRICT"
+	GridLevelStreet    GridLevel = "STREET"
+	GridLevelCommunity GridLevel = "COMMUNITY"
+	GridLevelGrid      GridLevel = "GRID"
+)
+
+var GridLevels = []GridLevel{GridLevelDistrict, GridLevelStreet, GridLevelCommunity, GridLevelGrid}
+
+func (e *GridLevel) UnmarshalGQL(v any) error { return unmarshalEnum(e, v, GridLevels) }
+func (e GridLevel) MarshalGQL(w io.Writer)    { marshalEnum(w, e) }
+
+type PartyUnitKind string
+
+const (
+	PartyUnitCommunityCommittee PartyUnitKind = "COMMUNITY_COMMITTEE"
+	PartyUnitGridBranch         PartyUnitKind = "GRID_BRANCH"
+	PartyUnitBuildingGroup      PartyUnitKind = "BUILDING_GROUP"
+)
+
+var PartyUnitKinds = []PartyUnitKind{PartyUnitCommunityCommittee, PartyUnitGridBranch, PartyUnitBuildingGroup}
+
+func (e *PartyUnitKind) UnmarshalGQL(v any) error { return unmarshalEnum(e, v, PartyUnitKinds) }
+func (e PartyUnitKind) MarshalGQL(w io.Writer)    { marshalEnum(w, e) }
+
+type CameraKind string
+
+var CameraKinds = []CameraKind{"XUELIANG", "YUNYAN"}
+
+func (e *CameraKind) UnmarshalGQL(v any) error { return unmarshalEnum(e, v, CameraKinds) }
+func (e CameraKind) MarshalGQL(w io.Writer)    { marshalEnum(w, e) }
+
+type CameraStatus string
+
+var CameraStatuses = []CameraStatus{"ONLINE", "OFFLINE", "FAULT"}
+
+func (e *CameraStatus) UnmarshalGQL(v any) error { return unmarshalEnum(e, v, CameraStatuses) }
+func (e CameraStatus) MarshalGQL(w io.Writer)    { marshalEnum(w, e) }
+
+type ServicePointKind string
+
+var ServicePointKinds = []ServicePointKind{"LEGAL_SERVICE", "MEDIATION", "CIVILIZATION_PRACTICE", "ENFORCEMENT", "STUDIO", "POLICE"}
+
+func (e *ServicePointKind) UnmarshalGQL(v any) error { return unmarshalEnum(e, v, ServicePointKinds) }
+func (e ServicePointKind) MarshalGQL(w io.Writer)    { marshalEnum(w, e) }
+
+type IncidentSource string
+
+var IncidentSources = []IncidentSource{"WECHAT", "HOTLINE", "POLICE_24H", "GRID_PATROL", "CAMERA", "OTHER"}
+
+func (e *IncidentSource) UnmarshalGQL(v any) error { return unmarshalEnum(e, v, IncidentSources) }
+func (e IncidentSource) MarshalGQL(w io.Writer)    { marshalEnum(w, e) }
+
+type IncidentStatus string
+
+const (
+	StatusReported   IncidentStatus = "REPORTED"
+	StatusAccepted   IncidentStatus = "ACCEPTED"
+	StatusDispatched IncidentStatus = "DISPATCHED"
+	StatusInProgress IncidentStatus = "IN_PROGRESS"
+	StatusResolved   IncidentStatus = "RESOLVED"
+	StatusClosed     IncidentStatus = "CLOSED"
+	StatusRejected   IncidentStatus = "REJECTED"
+)
+
+var IncidentStatuses = []IncidentStatus{StatusReported, StatusAccepted, StatusDispatched, StatusInProgress, StatusResolved, StatusClosed, StatusRejected}
+
+func (e *IncidentStatus) UnmarshalGQL(v any) error { return unmarshalEnum(e, v, IncidentStatuses) }
+func (e IncidentStatus) MarshalGQL(w io.Writer)    { marshalEnum(w, e) }
+
+func unmarshalEnum[E ~string](e *E, v any, valid []E) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+	if !slices.Contains(valid, E(s)) {
+		return fmt.Errorf("%q is not a valid value", s)
+	}
+	*e = E(s)
+	return nil
+}
+
+func marshalEnum[E ~string](w io.Writer, e E) {
+	_, _ = io.WriteString(w, strconv.Quote(string(e)))
+}

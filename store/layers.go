@@ -1,0 +1,118 @@
+package store
+
+import (
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"gridhub/model"
+)
+
+// overdueSQL is computed at query time, never stored: open and past due.
+const overdueSQL = `(t.status NOT IN ('RESOLVED', 'CLOSED', 'REJECTED') AND t.due_at < now())`
+
+// layerSQL is what the store needs to know about one layer's table.
+type layerSQL struct {
+	table string
+	cols  string // select list over alias t
+	scan  func(r pgx.CollectableRow, extra ...any) (model.Feature, error)
+	// props builds the featureCollection properties object (alias t).
+	props string
+}
+
+var layers = map[model.Layer]layerSQL{
+	model.LayerGrid: {
+		table: "grids",
+		cols:  `t.id, t.code, t.level, t.parent_id, t.name, t.population, t.households, ST_Area(t.geom::geography), t.worker_name, t.worker_phone`,
+		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanGrid(r, x...) },
+		props: `json_build_object('layer', 'GRID', 'name', t.name, 'code', t.code, 'level', t.level, 'population', t.population, 'households', t.households)`,
+	},
+	model.LayerBuilding: {
+		table: "buildings",
+		cols:  `t.id, t.grid_id, t.name, t.address, t.floors, t.households, t.residents`,
+		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanBuilding(r, x...) },
+		props: `json_build_object('layer', 'BUILDING', 'name', t.name, 'address', t.address, 'floors', t.floors, 'households', t.households, 'residents', t.residents)`,
+	},
+	model.LayerPartyUnit: {
+		table: "party_units",
+		cols:  `t.id, t.kind, t.name, t.parent_id, t.org_grid_id, t.grid_id, t.building_id, t.member_count`,
+		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanPartyUnit(r, x...) },
+		props: `json_build_object('layer', 'PARTY_UNIT', 'name', t.name, 'kind', t.kind, 'memberCount', t.member_count)`,
+	},
+	model.LayerCamera: {
+		table: "cameras",
+		cols:  `t.id, t.code, t.kind, t.status, t.name, t.heading::float8, t.stream_url, t.grid_id`,
+		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanCamera(r, x...) },
+		props: `json_build_object('layer', 'CAMERA', 'name', t.name, 'code', t.code, 'kind', t.kind, 'status', t.status, 'heading', t.heading)`,
+	},
+	model.LayerServicePoint: {
+		table: "service_points",
+		cols:  `t.id, t.kind, t.name, t.address, t.phone, t.opening_hours, t.grid_id`,
+		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanServicePoint(r, x...) },
+		props: `json_build_object('layer', 'SERVICE_POINT', 'name', t.name, 'kind', t.kind, 'address', t.address, 'phone', t.phone, 'openingHours', t.opening_hours)`,
+	},
+	model.LayerIncident: {
+		table: "incidents",
+		cols: `t.id, t.code, t.title, t.description, t.category, t.source, t.status, t.priority, t.reported_at, t.due_at, t.closed_at, ` +
+			overdueSQL + `, t.amount_yuan::float8, t.grid_id`,
+		scan: func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanIncident(r, x...) },
+		props: `json_build_object('layer', 'INCIDENT', 'name', t.title, 'code', t.code, 'category', t.category, 'status', t.status, 'source', t.source, ` +
+			`'priority', t.priority, 'reportedAt', t.reported_at, 'dueAt', t.due_at, 'overdue', ` + overdueSQL + `)`,
+	},
+}
+
+func scanGrid(r pgx.CollectableRow, extra ...any) (*model.Grid, error) {
+	var g model.Grid
+	err := r.Scan(append([]any{&g.DBID, &g.Code, &g.Level, &g.ParentID, &g.Name, &g.Population, &g.Households, &g.AreaSquareMeters, &g.WorkerName, &g.WorkerPhone}, extra...)...)
+	return &g, err
+}
+
+func scanBuilding(r pgx.CollectableRow, extra ...any) (*model.Building, error) {
+	var b model.Building
+	err := r.Scan(append([]any{&b.DBID, &b.GridID, &b.Name, &b.Address, &b.Floors, &b.Households, &b.Residents}, extra...)...)
+	return &b, err
+}
+
+func scanPartyUnit(r pgx.CollectableRow, extra ...any) (*model.PartyUnit, error) {
+	var p model.PartyUnit
+	err := r.Scan(append([]any{&p.DBID, &p.Kind, &p.Name, &p.ParentID, &p.OrgGridID, &p.GridID, &p.BuildingID, &p.MemberCount}, extra...)...)
+	return &p, err
+}
+
+func scanCamera(r pgx.CollectableRow, extra ...any) (*model.Camera, error) {
+	var c model.Camera
+	err := r.Scan(append([]any{&c.DBID, &c.Code, &c.Kind, &c.Status, &c.Name, &c.HeadingDegrees, &c.StreamURL, &c.GridID}, extra...)...)
+	return &c, err
+}
+
+func scanServicePoint(r pgx.CollectableRow, extra ...any) (*model.ServicePoint, error) {
+	var s model.ServicePoint
+	err := r.Scan(append([]any{&s.DBID, &s.Kind, &s.Name, &s.Address, &s.Phone, &s.OpeningHours, &s.GridID}, extra...)...)
+	return &s, err
+}
+
+func scanIncident(r pgx.CollectableRow, extra ...any) (*model.Incident, error) {
+	var i model.Incident
+	err := r.Scan(append([]any{&i.DBID, &i.Code, &i.Title, &i.Description, &i.Category, &i.Source, &i.Status, &i.Priority,
+		&i.ReportedAt, &i.DueAt, &i.ClosedAt, &i.Overdue, &i.AmountYuan, &i.GridID}, extra...)...)
+	return &i, err
+}
+
+// strs turns a slice of a string-based enum into []string for pgx.
+func strs[E ~string](in []E) []string {
+	out := make([]string, len(in))
+	for i, v := range in {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func and(conds []string) string {
+	if len(conds) == 0 {
+		return "true"
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// rowTo adapts a layer's scan function to pgx.CollectRows.
+func (ls layerSQL) rowTo(r pgx.CollectableRow) (model.Feature, error) { return ls.scan(r) }

@@ -1,0 +1,89 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"gridhub/geo"
+	"gridhub/model"
+)
+
+// NearbyKey is a feature and its distance in metres on the spheroid.
+type NearbyKey struct {
+	FeatureKey
+	Meters float64
+}
+
+// Nearby returns features of the layers within the circle, nearest first; ties are
+// broken by layer then id so that pages are stable.
+func (s *Store) Nearby(ctx context.Context, circle *geo.Area, ls []model.Layer, limit int) ([]NearbyKey, error) {
+	var p args
+	lim := p.add(limit)
+	pt := "ST_SetSRID(ST_MakePoint(" + p.add(circle.Center[0]) + ", " + p.add(circle.Center[1]) + "), 4326)::geography"
+	var parts []string
+	for _, l := range model.Layers {
+		if !contains(ls, l) {
+			continue
+		}
+		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id, ST_Distance(t.geom::geography, "+pt+") AS d FROM "+
+			layers[l].table+" t WHERE "+areaClause(circle, "t.geom", &p)+" ORDER BY d, t.id LIMIT "+lim+")")
+	}
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	q := "SELECT layer, id, d FROM (" + strings.Join(parts, " UNION ALL ") + ") f ORDER BY d, layer, id LIMIT " + lim
+	rows, err := s.pool.Query(ctx, q, p...)
+	if err != nil {
+		return nil, wrap(err, "find nearby features")
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (NearbyKey, error) {
+		var ord int
+		var k NearbyKey
+		err := r.Scan(&ord, &k.ID, &k.Meters)
+		k.Layer = model.Layers[ord]
+		return k, err
+	})
+	return out, wrap(err, "find nearby features")
+}
+
+// CameraNearKey asks for the cameras within Meters of an incident.
+type CameraNearKey struct {
+	Incident int64
+	Meters   float64
+}
+
+// CamerasNearIncidents answers every key in one statement, nearest first per key.
+func (s *Store) CamerasNearIncidents(ctx context.Context, keys []CameraNearKey) ([][]*model.NearbyFeature, error) {
+	ids := make([]int64, len(keys))
+	radii := make([]float64, len(keys))
+	for i, k := range keys {
+		ids[i], radii[i] = k.Incident, k.Meters
+	}
+	// The expanded envelope (degrees, conservative for the latitude) lets the GiST index
+	// prune before the spheroid distance is measured.
+	q := `SELECT ` + layers[model.LayerCamera].cols + `, ST_Distance(t.geom::geography, i.geom::geography), k.ord
+FROM unnest($1::bigint[], $2::float8[]) WITH ORDINALITY k(id, r, ord)
+JOIN incidents i ON i.id = k.id
+JOIN LATERAL (SELECT * FROM cameras c
+  WHERE c.geom && ST_Expand(i.geom, k.r / (110000.0 * cos(radians(least(abs(ST_Y(i.geom)), 89.0)))), k.r / 110000.0)
+    AND ST_DWithin(c.geom::geography, i.geom::geography, k.r)) t ON true
+ORDER BY k.ord, ST_Distance(t.geom::geography, i.geom::geography), t.id`
+	rows, err := s.pool.Query(ctx, q, ids, radii)
+	if err != nil {
+		return nil, wrap(err, "find cameras near incidents")
+	}
+	out := make([][]*model.NearbyFeature, len(keys))
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var d float64
+		var ord int
+		c, err := scanCamera(r, &d, &ord)
+		if err == nil {
+			out[ord-1] = append(out[ord-1], &model.NearbyFeature{Feature: c, DistanceMeters: d})
+		}
+		return struct{}{}, err
+	})
+	return out, wrap(err, "find cameras near incidents")
+}
