@@ -1,0 +1,50 @@
+# gridhub: `make run` and `make test` do all set-up on a fresh Debian/Ubuntu machine.
+SHELL := /bin/bash
+PGPORT ?= 54329
+LOCAL_DB = postgres://gridhub:gridhub@127.0.0.1:$(PGPORT)
+# With DATABASE_URL set, that server is used; otherwise the project-local cluster.
+ifeq ($(origin DATABASE_URL),undefined)
+export DATABASE_URL := $(LOCAL_DB)/gridhub?sslmode=disable
+export TEST_DATABASE_URL ?= $(LOCAL_DB)/gridhub_test?sslmode=disable
+USE_LOCAL := 1
+else
+export TEST_DATABASE_URL ?= $(DATABASE_URL)
+endif
+export GRIDHUB_PGPORT := $(PGPORT)
+GO ?= go
+SCALE ?= 1
+
+.PHONY: run test db build seed migrate generate vet check clean-db
+
+db:
+ifdef USE_LOCAL
+	@env -u DATABASE_URL -u TEST_DATABASE_URL bash scripts/postgis.sh
+else
+	@bash scripts/postgis.sh
+endif
+
+build:
+	$(GO) build -o bin/gridhub .
+
+run: db build
+	@./bin/gridhub seed -if-empty -scale $(SCALE)
+	./bin/gridhub serve
+
+seed: db build
+	./bin/gridhub seed -scale $(SCALE)
+
+migrate: db build
+	./bin/gridhub migrate
+
+test: db
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+generate:
+	$(GO) generate ./...
+
+clean-db:
+	@if [ -f .data/pg/postmaster.pid ]; then \
+	  if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- /usr/lib/postgresql/*/bin/pg_ctl -D .data/pg stop; \
+	  else pg_ctl -D .data/pg stop; fi; fi
+	rm -rf .data

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"gridhub/graph"
+	"gridhub/model"
+	"gridhub/resolvers"
+	"gridhub/store"
+)
+
+// Limits that refuse abusive documents before any SQL runs.
+const (
+	parserTokenLimit = 4000 // a million-level nesting never gets parsed
+	maxDepth         = 15
+	maxAliases       = 60
+	maxRootFields    = 20
+	maxErrors        = 20
+)
+
+// newGraphQL builds the GraphQL handler with only the transports we serve: POST
+// application/json, GET for queries, and websocket. Form and text/plain transports are
+// left out so that no cross-site form can post a mutation without a CORS preflight.
+func newGraphQL(st *store.Store, cfg config, log *slog.Logger, m *metrics) http.Handler {
+	r := &resolvers.Resolver{Store: st, Log: log, Cursor: resolvers.NewCursors(cfg.CursorSecret)}
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: r, Complexity: complexity()}))
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 10 * time.Second,
+		InitTimeout:           10 * time.Second,
+		Implementation: transport.CoderWebsocketImplementation{
+			AcceptOptions: websocket.AcceptOptions{OriginPatterns: originHosts(cfg.CORSOrigins)},
+		},
+	})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(parserTokenLimit)
+	srv.SetDisableSuggestion(true)
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(shapeLimit{})
+	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.SetErrorPresenter(presenter(log, m))
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		log.Error("panic in resolver", "id", reqID(ctx), "panic", fmt.Sprint(v))
+		return errPanic
+	})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		op := graphql.GetOperationContext(ctx).OperationName
+		if op == "" {
+			op = "anonymous"
+		}
+		start := time.Now()
+		m.requests.WithLabelValues(op).Inc()
+		h := next(ctx)
+		return func(ctx context.Context) *graphql.Response {
+			resp := h(ctx)
+			m.latency.WithLabelValues(op).Observe(time.Since(start).Seconds())
+			return resp
+		}
+	})
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp != nil && len(resp.Errors) > maxErrors {
+			resp.Errors = resp.Errors[:maxErrors]
+		}
+		return resp
+	})
+	return srv
+}
+
+var errPanic = errors.New("panic")
+
+// presenter gives every error a stable extensions.code and a message safe to show:
+// ours say what was wrong; anything else is logged in full and answered as INTERNAL
+// with the request id.
+func presenter(log *slog.Logger, m *metrics) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		var coded interface{ ErrorCode() string }
+		code, _ := gerr.Extensions["code"].(string)
+		switch {
+		case errors.As(err, &coded):
+			code = coded.ErrorCode()
+			gerr.Message = coded.(error).Error()
+		case errors.Is(err, store.ErrUnavailable):
+			code, gerr.Message = model.CodeUnavailable, "the database is unavailable; try again shortly"
+		case errors.Is(err, context.DeadlineExceeded):
+			code, gerr.Message = model.CodeUnavailable, "the request took too long and was stopped"
+		case code == "COMPLEXITY_LIMIT_EXCEEDED":
+			code = model.CodeTooComplex
+		case code != "":
+			// gqlgen's own parse and validation errors keep their codes and messages.
+		case isInputError(err):
+			code = model.CodeBadInput
+		default:
+			log.Error("internal error", "id", reqID(ctx), "err", err.Error(), "path", gerr.Path.String())
+			code, gerr.Message = model.CodeInternal, "internal error (request id "+reqID(ctx)+")"
+		}
+		if gerr.Extensions == nil {
+			gerr.Extensions = map[string]any{}
+		}
+		gerr.Extensions["code"] = code
+		m.errors.WithLabelValues(code).Inc()
+		return gerr
+	}
+}
+
+// isInputError reports gqlgen's own messages about argument values (a gqlerror that
+// wraps nothing): they describe the caller's input, not our internals.
+func isInputError(err error) bool {
+	var g *gqlerror.Error
+	return errors.As(err, &g) && g.Err == nil && g.Message != ""
+}
+
+// originHosts turns the CORS allow-list into the host patterns the websocket accept
+// checks browsers' Origin against (the page's own host is always allowed).
+func originHosts(origins []string) []string {
+	var hosts []string
+	for _, o := range origins {
+		if o == "*" {
+			return []string{"*"}
+		}
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return hosts
+}

@@ -1,0 +1,135 @@
+// Command gridhub serves a city district's governance grid map as one GraphQL graph
+// over PostGIS.
+//
+//	gridhub [serve]            migrate, then serve GraphiQL (/), /graphql, /healthz, /readyz, /metrics
+//	gridhub migrate            apply the embedded migrations and exit
+//	gridhub seed [-scale N]    load the demo district (-if-empty: only into an empty database)
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"gridhub/seed"
+	"gridhub/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "gridhub:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program; tests start servers through it. When ready is not nil the
+// serving address is sent on it once the listener is open.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	cfg, err := parseConfig(cmd, args, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel, stdout)
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxConns: cfg.MaxConns, StatementTimeout: cfg.StatementTimeout})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		log.Info("migrated", "versions", applied)
+	}
+	switch cmd {
+	case "migrate":
+		return nil
+	case "seed":
+		return runSeed(ctx, st, cfg, stdout)
+	case "serve":
+		return serve(ctx, st, cfg, log, ready)
+	}
+	return fmt.Errorf("unknown command %q (serve, migrate, seed)", cmd)
+}
+
+func runSeed(ctx context.Context, st *store.Store, cfg config, out io.Writer) error {
+	if cfg.SeedIfEmpty {
+		empty, err := st.IsEmpty(ctx)
+		if err != nil {
+			return err
+		}
+		if !empty {
+			fmt.Fprintln(out, "gridhub: the database already holds a district; not seeding")
+			return nil
+		}
+	}
+	start := time.Now()
+	sum, err := seed.Run(ctx, st, seed.Options{Scale: cfg.SeedScale, Progress: out})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "gridhub: demo district loaded at scale %d in %s: %+v\n", cfg.SeedScale, time.Since(start).Round(time.Millisecond), sum)
+	return nil
+}
+
+func serve(ctx context.Context, st *store.Store, cfg config, log *slog.Logger, ready chan<- string) error {
+	h, closeHandler := newHandler(st, cfg, log)
+	defer closeHandler()
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 15*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	log.Info("serving", "addr", addr, "graphiql", "http://"+displayAddr(addr)+"/", "graphql", "http://"+displayAddr(addr)+"/graphql")
+	if ready != nil {
+		ready <- addr
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// displayAddr turns a wildcard listen address into one a browser can open.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || host == "::" || host == "0.0.0.0" {
+		return "localhost:" + port
+	}
+	return addr
+}
