@@ -45,7 +45,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (config,
 	secret := fs.String("cursor-secret", getenv("GRIDHUB_CURSOR_SECRET"), "key signing page cursors; give every instance the same (GRIDHUB_CURSOR_SECRET)")
 	timeout := fs.Duration("request-timeout", durationEnv(getenv, "GRIDHUB_REQUEST_TIMEOUT", 30*time.Second), "per-request deadline (GRIDHUB_REQUEST_TIMEOUT)")
 	conns := fs.Int("max-conns", intEnv(getenv, "GRIDHUB_MAX_CONNS", 16), "database pool size (GRIDHUB_MAX_CONNS)")
-	fs.Int64Var(&c.MaxBodyBytes, "max-body", 100<<10, "largest request body in bytes")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body", 512<<10, "largest request body in bytes; a 10,000-vertex polygon needs about 250 KiB")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", intEnv(getenv, "GRIDHUB_COMPLEXITY_LIMIT", 100000), "largest query cost (GRIDHUB_COMPLEXITY_LIMIT)")
 	fs.IntVar(&c.SeedScale, "scale", 1, "seed: multiply buildings and incidents")
 	fs.BoolVar(&c.SeedIfEmpty, "if-empty", false, "seed: only when the database holds no district")

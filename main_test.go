@@ -43,7 +43,7 @@ func testConfig() config {
 		CORSOrigins:     []string{"http://localhost:8080"},
 		CursorSecret:    []byte("test-secret"),
 		RequestTimeout:  30 * time.Second,
-		MaxBodyBytes:    100 << 10,
+		MaxBodyBytes:    512 << 10,
 		ComplexityLimit: 100000,
 	}
 }
