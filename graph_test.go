@@ -297,3 +297,17 @@ func TestRequestLimits(t *testing.T) {
 		}
 	})
 }
+
+func TestMalformedBodiesAreNotEchoed(t *testing.T) {
+	a := district(t)
+	const secret = `{"query": "{ stats { population } }", "variables": {"key": "SECRET-VALUE"` // unterminated
+	resp, err := http.Post(a.srv.URL+"/graphql", "application/json", strings.NewReader(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || strings.Contains(string(b), "SECRET-VALUE") || !strings.Contains(string(b), "BAD_INPUT") {
+		t.Errorf("status %d body %s: want 400, BAD_INPUT, and the body not echoed", resp.StatusCode, b)
+	}
+}

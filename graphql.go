@@ -47,7 +47,7 @@ func newGraphQL(st *store.Store, cfg config, log *slog.Logger, m *metrics) http.
 		},
 	})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postJSON{log: log})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(parserTokenLimit)
 	srv.SetDisableSuggestion(true)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,17 +68,24 @@ var (
 	districtErr  = "the demo district could not be set up (see the first test that asked for it)"
 )
 
-// district is the demo district at scale 1, loaded once for the package's tests.
-func district(t *testing.T) *api {
+// district is the demo district, loaded once for the package's tests and benchmarks:
+// at scale 1, or GRIDHUB_BENCH_SCALE for benchmarks.
+func district(t testing.TB) *api {
 	t.Helper()
 	districtOnce.Do(func() {
 		var n atomic.Int64
-		db := testdb.New(&onceTB{T: t}, func(o *store.Options) { o.Tracer = countingTracer{&n} })
-		if _, err := seed.Run(context.Background(), db.Store, seed.Options{Scale: 1}); err != nil {
+		db := testdb.New(&onceTB{TB: t}, func(o *store.Options) { o.Tracer = countingTracer{&n} })
+		scale := 1
+		if _, ok := t.(*testing.B); ok {
+			if s, err := strconv.Atoi(os.Getenv("GRIDHUB_BENCH_SCALE")); err == nil && s > 0 {
+				scale = s
+			}
+		}
+		if _, err := seed.Run(context.Background(), db.Store, seed.Options{Scale: scale}); err != nil {
 			districtErr = "seed the demo district: " + err.Error()
 			return
 		}
-		districtAPI = newAPI(&onceTB{T: t}, db, &n)
+		districtAPI = newAPI(&onceTB{TB: t}, db, &n)
 	})
 	if districtAPI == nil {
 		t.Fatal(districtErr)
@@ -87,7 +95,7 @@ func district(t *testing.T) *api {
 
 // onceTB keeps the shared district alive for the whole package: its cleanups run at the
 // end of TestMain instead of the end of the first test that asked for it.
-type onceTB struct{ *testing.T }
+type onceTB struct{ testing.TB }
 
 var cleanups []func()
 
