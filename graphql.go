@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"gridhub/graph"
+	"gridhub/live"
 	"gridhub/model"
 	"gridhub/resolvers"
 	"gridhub/store"
@@ -36,12 +37,19 @@ const (
 // newGraphQL builds the GraphQL handler with only the transports we serve: POST
 // application/json, GET for queries, and websocket. Form and text/plain transports are
 // left out so that no cross-site form can post a mutation without a CORS preflight.
-func newGraphQL(st *store.Store, cfg config, log *slog.Logger, m *metrics) http.Handler {
-	r := &resolvers.Resolver{Store: st, Log: log, Cursor: resolvers.NewCursors(cfg.CursorSecret)}
+func newGraphQL(st *store.Store, hub *live.Hub, cfg config, log *slog.Logger, m *metrics) http.Handler {
+	r := &resolvers.Resolver{Store: st, Live: hub, Log: log, Cursor: resolvers.NewCursors(cfg.CursorSecret)}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: r, Complexity: complexity()}))
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
 		InitTimeout:           10 * time.Second,
+		InitFunc: func(ctx context.Context, _ transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			// A subscriber that falls too far behind is disconnected with this reason.
+			ctx, cancel := context.WithCancel(ctx)
+			ctx = live.WithDrop(ctx, cancel)
+			ctx = transport.AppendCloseReason(ctx, fmt.Sprintf("disconnected: more than %d incident changes were waiting; reconnect and resubscribe", live.Buffer))
+			return ctx, nil, nil
+		},
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: websocket.AcceptOptions{OriginPatterns: originHosts(cfg.CORSOrigins)},
 		},

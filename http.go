@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
 
+	"gridhub/live"
 	"gridhub/loaders"
 	"gridhub/store"
 	"gridhub/web/graphiql"
@@ -22,7 +23,14 @@ import (
 func newHandler(st *store.Store, cfg config, log *slog.Logger) (http.Handler, func()) {
 	reg := prometheus.NewRegistry()
 	m := newMetrics(reg, st)
-	gql := newGraphQL(st, cfg, log, m)
+	hub := live.New(st, log)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = hub.Run(ctx)
+	}()
+	gql := newGraphQL(st, hub, cfg, log, m)
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, withTimeout(cfg.RequestTimeout, loaders.Middleware(st, gql))))
@@ -53,7 +61,7 @@ func newHandler(st *store.Store, cfg config, log *slog.Logger) (http.Handler, fu
 		AllowCredentials: false,
 		MaxAge:           600,
 	})
-	return requestID(accessLog(log, c.Handler(mux))), func() {}
+	return requestID(accessLog(log, c.Handler(mux))), func() { stop(); <-done }
 }
 
 type requestIDKey struct{}

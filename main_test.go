@@ -90,7 +90,9 @@ func district(t testing.TB) *api {
 	if districtAPI == nil {
 		t.Fatal(districtErr)
 	}
-	return districtAPI
+	c := *districtAPI
+	c.t = t // failures are reported on the test that asked
+	return &c
 }
 
 // onceTB keeps the shared district alive for the whole package: its cleanups run at the
@@ -168,4 +170,22 @@ func (a *api) scalar(sql string, args ...any) int {
 		a.t.Fatalf("query %.80s: %v", strings.TrimSpace(sql), err)
 	}
 	return n
+}
+
+func (a *api) scalarF(sql string, args ...any) float64 {
+	a.t.Helper()
+	var f float64
+	if err := a.db.Store.Pool().QueryRow(context.Background(), sql, args...).Scan(&f); err != nil {
+		a.t.Fatalf("query %.80s: %v", strings.TrimSpace(sql), err)
+	}
+	return f
+}
+
+func (a *api) scalarS(sql string, args ...any) string {
+	a.t.Helper()
+	var s string
+	if err := a.db.Store.Pool().QueryRow(context.Background(), sql, args...).Scan(&s); err != nil {
+		a.t.Fatalf("query %.80s: %v", strings.TrimSpace(sql), err)
+	}
+	return s
 }

@@ -32,6 +32,7 @@ type QueryResolver interface {
 	Grid(ctx context.Context, code string) (*model.Grid, error)
 	Grids(ctx context.Context, level *model.GridLevel, parentCode *string, area *AreaInput, first *int, after *string) (*model.GridConnection, error)
 	Incidents(ctx context.Context, filter *model.IncidentFilter, area *AreaInput, first *int, after *string) (*model.IncidentConnection, error)
+	IncidentCategories(ctx context.Context) ([]*model.IncidentCategory, error)
 	PartyUnits(ctx context.Context, kind *model.PartyUnitKind, area *AreaInput, first *int, after *string) (*model.PartyUnitConnection, error)
 	ServicePoints(ctx context.Context, kind *model.ServicePointKind, area *AreaInput, first *int, after *string) (*model.ServicePointConnection, error)
 }
@@ -1397,6 +1398,38 @@ func (ec *executionContext) fieldContext_Query_incidents(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_incidentCategories(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_incidentCategories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().IncidentCategories(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IncidentCategory) graphql.Marshaler {
+			return ec.marshalNIncidentCategory2ᚕᚖgridhubᚋmodelᚐIncidentCategoryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_incidentCategories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IncidentCategory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_partyUnits(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2388,6 +2421,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_incidents(ctx, field)
+				})
+		case "incidentCategories":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_incidentCategories(ctx, field)
 				})
 		case "partyUnits":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

@@ -26,7 +26,28 @@ type CircleInput struct {
 	RadiusMeters float64   `json:"radiusMeters"`
 }
 
+type Mutation struct {
+}
+
 type Query struct {
+}
+
+type ReportIncidentInput struct {
+	// 1..200 characters.
+	Title string `json:"title"`
+	// At most 2,000 characters.
+	Description *string `json:"description,omitempty"`
+	// One of incidentCategories' names.
+	Category string               `json:"category"`
+	Source   model.IncidentSource `json:"source"`
+	// [lon, lat], inside the district or within 1 km of it.
+	Location []float64  `json:"location"`
+	Crs      *model.CRS `json:"crs,omitempty"`
+	// 1 (most urgent) .. 5; the category's default when null.
+	Priority *int `json:"priority,omitempty"`
+}
+
+type Subscription struct {
 }
 
 // A web-mercator (XYZ) tile.

@@ -26,9 +26,11 @@ type ResolverRoot interface {
 	Camera() CameraResolver
 	Grid() GridResolver
 	Incident() IncidentResolver
+	Mutation() MutationResolver
 	PartyUnit() PartyUnitResolver
 	Query() QueryResolver
 	ServicePoint() ServicePointResolver
+	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
@@ -154,6 +156,14 @@ type ComplexityRoot struct {
 		Timeline      func(childComplexity int) int
 	}
 
+	IncidentCategory struct {
+		DefaultPriority  func(childComplexity int) int
+		LimitHours       func(childComplexity int) int
+		LimitWorkingDays func(childComplexity int) int
+		MajorClass       func(childComplexity int) int
+		Name             func(childComplexity int) int
+	}
+
 	IncidentConnection struct {
 		Edges      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
@@ -171,6 +181,11 @@ type ComplexityRoot struct {
 		From  func(childComplexity int) int
 		Note  func(childComplexity int) int
 		To    func(childComplexity int) int
+	}
+
+	Mutation struct {
+		ReportIncident     func(childComplexity int, input ReportIncidentInput, idempotencyKey string) int
+		TransitionIncident func(childComplexity int, id string, to model.IncidentStatus, note *string) int
 	}
 
 	NearbyFeature struct {
@@ -208,20 +223,21 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Buildings         func(childComplexity int, area *AreaInput, first *int, after *string) int
-		Cameras           func(childComplexity int, kind *model.CameraKind, status *model.CameraStatus, area *AreaInput, first *int, after *string) int
-		Clusters          func(childComplexity int, area AreaInput, layer model.Layer, zoom int) int
-		FeatureCollection func(childComplexity int, area AreaInput, layers []model.Layer, crs *model.CRS, limit *int) int
-		Features          func(childComplexity int, area AreaInput, layers []model.Layer, first *int, after *string) int
-		Grid              func(childComplexity int, code string) int
-		GridAt            func(childComplexity int, lon float64, lat float64, level *model.GridLevel, crs *model.CRS) int
-		Grids             func(childComplexity int, level *model.GridLevel, parentCode *string, area *AreaInput, first *int, after *string) int
-		Incidents         func(childComplexity int, filter *model.IncidentFilter, area *AreaInput, first *int, after *string) int
-		Nearby            func(childComplexity int, lon float64, lat float64, radiusMeters float64, layers []model.Layer, first *int) int
-		Node              func(childComplexity int, id string) int
-		PartyUnits        func(childComplexity int, kind *model.PartyUnitKind, area *AreaInput, first *int, after *string) int
-		ServicePoints     func(childComplexity int, kind *model.ServicePointKind, area *AreaInput, first *int, after *string) int
-		Stats             func(childComplexity int, area *AreaInput, gridCode *string) int
+		Buildings          func(childComplexity int, area *AreaInput, first *int, after *string) int
+		Cameras            func(childComplexity int, kind *model.CameraKind, status *model.CameraStatus, area *AreaInput, first *int, after *string) int
+		Clusters           func(childComplexity int, area AreaInput, layer model.Layer, zoom int) int
+		FeatureCollection  func(childComplexity int, area AreaInput, layers []model.Layer, crs *model.CRS, limit *int) int
+		Features           func(childComplexity int, area AreaInput, layers []model.Layer, first *int, after *string) int
+		Grid               func(childComplexity int, code string) int
+		GridAt             func(childComplexity int, lon float64, lat float64, level *model.GridLevel, crs *model.CRS) int
+		Grids              func(childComplexity int, level *model.GridLevel, parentCode *string, area *AreaInput, first *int, after *string) int
+		IncidentCategories func(childComplexity int) int
+		Incidents          func(childComplexity int, filter *model.IncidentFilter, area *AreaInput, first *int, after *string) int
+		Nearby             func(childComplexity int, lon float64, lat float64, radiusMeters float64, layers []model.Layer, first *int) int
+		Node               func(childComplexity int, id string) int
+		PartyUnits         func(childComplexity int, kind *model.PartyUnitKind, area *AreaInput, first *int, after *string) int
+		ServicePoints      func(childComplexity int, kind *model.ServicePointKind, area *AreaInput, first *int, after *string) int
+		Stats              func(childComplexity int, area *AreaInput, gridCode *string) int
 	}
 
 	ServicePoint struct {
@@ -258,6 +274,10 @@ type ComplexityRoot struct {
 		PartyUnits       func(childComplexity int) int
 		Population       func(childComplexity int) int
 		ServicePoints    func(childComplexity int) int
+	}
+
+	Subscription struct {
+		IncidentChanged func(childComplexity int, area *AreaInput, statuses []model.IncidentStatus) int
 	}
 }
 
@@ -808,6 +828,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Incident.Timeline(childComplexity), true
 
+	case "IncidentCategory.defaultPriority":
+		if e.ComplexityRoot.IncidentCategory.DefaultPriority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentCategory.DefaultPriority(childComplexity), true
+	case "IncidentCategory.limitHours":
+		if e.ComplexityRoot.IncidentCategory.LimitHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentCategory.LimitHours(childComplexity), true
+	case "IncidentCategory.limitWorkingDays":
+		if e.ComplexityRoot.IncidentCategory.LimitWorkingDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentCategory.LimitWorkingDays(childComplexity), true
+	case "IncidentCategory.majorClass":
+		if e.ComplexityRoot.IncidentCategory.MajorClass == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentCategory.MajorClass(childComplexity), true
+	case "IncidentCategory.name":
+		if e.ComplexityRoot.IncidentCategory.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentCategory.Name(childComplexity), true
+
 	case "IncidentConnection.edges":
 		if e.ComplexityRoot.IncidentConnection.Edges == nil {
 			break
@@ -870,6 +921,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IncidentEvent.To(childComplexity), true
+
+	case "Mutation.reportIncident":
+		if e.ComplexityRoot.Mutation.ReportIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reportIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReportIncident(childComplexity, args["input"].(ReportIncidentInput), args["idempotencyKey"].(string)), true
+	case "Mutation.transitionIncident":
+		if e.ComplexityRoot.Mutation.TransitionIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transitionIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransitionIncident(childComplexity, args["id"].(string), args["to"].(model.IncidentStatus), args["note"].(*string)), true
 
 	case "NearbyFeature.distanceMeters":
 		if e.ComplexityRoot.NearbyFeature.DistanceMeters == nil {
@@ -1083,6 +1157,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Grids(childComplexity, args["level"].(*model.GridLevel), args["parentCode"].(*string), args["area"].(*AreaInput), args["first"].(*int), args["after"].(*string)), true
+	case "Query.incidentCategories":
+		if e.ComplexityRoot.Query.IncidentCategories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.IncidentCategories(childComplexity), true
 	case "Query.incidents":
 		if e.ComplexityRoot.Query.Incidents == nil {
 			break
@@ -1304,6 +1384,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Stats.ServicePoints(childComplexity), true
 
+	case "Subscription.incidentChanged":
+		if e.ComplexityRoot.Subscription.IncidentChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_incidentChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.IncidentChanged(childComplexity, args["area"].(*AreaInput), args["statuses"].([]model.IncidentStatus)), true
+
 	}
 	return 0, false
 }
@@ -1316,6 +1408,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AreaInput", ec.unmarshalInputAreaInput),
 			graphql.NewInputUnmarshaler("CircleInput", ec.unmarshalInputCircleInput),
 			graphql.NewInputUnmarshaler("IncidentFilter", ec.unmarshalInputIncidentFilter),
+			graphql.NewInputUnmarshaler("ReportIncidentInput", ec.unmarshalInputReportIncidentInput),
 			graphql.NewInputUnmarshaler("TileInput", ec.unmarshalInputTileInput),
 		)
 	}
@@ -1351,6 +1444,38 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -1623,6 +1748,58 @@ type IncidentConnection { edges: [IncidentEdge!]! pageInfo: PageInfo! totalCount
 
 extend type Query {
   incidents(filter: IncidentFilter, area: AreaInput, first: Int = 100, after: String): IncidentConnection!
+}
+
+"A category of incident and the time limit it sets (GB/T 30428.2 major classes and the hub's own)."
+type IncidentCategory {
+  name: String!
+  majorClass: String!
+  "Clock hours to resolve, when the limit is in hours; null when it counts working days."
+  limitHours: Float
+  "Working days (Monday to Friday) to resolve, when the limit counts them."
+  limitWorkingDays: Int
+  "1 (most urgent) .. 5; a report without a priority gets this one."
+  defaultPriority: Int!
+}
+
+input ReportIncidentInput {
+  "1..200 characters."
+  title: String!
+  "At most 2,000 characters."
+  description: String
+  "One of incidentCategories' names."
+  category: String!
+  source: IncidentSource!
+  "[lon, lat], inside the district or within 1 km of it."
+  location: [Float!]!
+  crs: CRS = WGS84
+  "1 (most urgent) .. 5; the category's default when null."
+  priority: Int = 3
+}
+
+extend type Query {
+  incidentCategories: [IncidentCategory!]!
+}
+
+type Mutation {
+  """
+  Files a report as a new incident in REPORTED, in the GRID containing the location
+  (or the nearest within 100 m), due by its category's time limit. The same
+  idempotencyKey (1..128 characters) returns the same incident; with a different
+  payload it is IDEMPOTENCY_CONFLICT.
+  """
+  reportIncident(input: ReportIncidentInput!, idempotencyKey: String!): Incident!
+  """
+  Moves an incident through the workflow REPORTED → ACCEPTED → DISPATCHED →
+  IN_PROGRESS → RESOLVED → CLOSED (REPORTED or ACCEPTED → REJECTED; RESOLVED →
+  IN_PROGRESS when verification fails). Anything else is INVALID_TRANSITION.
+  """
+  transitionIncident(id: ID!, to: IncidentStatus!, note: String): Incident!
+}
+
+type Subscription {
+  "Every incident reported or moved, from any server instance, filtered by area and status."
+  incidentChanged(area: AreaInput, statuses: [IncidentStatus!]): Incident!
 }
 `, BuiltIn: false},
 	{Name: "../schema/party.graphqls", Input: `enum PartyUnitKind { COMMUNITY_COMMITTEE GRID_BRANCH BUILDING_GROUP }
@@ -1912,6 +2089,22 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_amountYuan(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentCategory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_IncidentCategory_name(ctx, field)
+	case "majorClass":
+		return ec.fieldContext_IncidentCategory_majorClass(ctx, field)
+	case "limitHours":
+		return ec.fieldContext_IncidentCategory_limitHours(ctx, field)
+	case "limitWorkingDays":
+		return ec.fieldContext_IncidentCategory_limitWorkingDays(ctx, field)
+	case "defaultPriority":
+		return ec.fieldContext_IncidentCategory_defaultPriority(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentCategory", field.Name)
 }
 
 func (ec *executionContext) childFields_IncidentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -11,6 +11,7 @@ import (
 	"gridhub/loaders"
 	"gridhub/model"
 	"gridhub/store"
+	"unicode/utf8"
 )
 
 func (r *incidentResolver) Geometry(ctx context.Context, obj *model.Incident, crs *model.CRS) (model.GeoJSON, error) {
@@ -36,6 +37,32 @@ func (r *incidentResolver) NearbyCameras(ctx context.Context, obj *model.Inciden
 	return loaders.For(ctx).CamerasNear(ctx, obj.DBID, m)
 }
 
+func (r *mutationResolver) ReportIncident(ctx context.Context, input graph.ReportIncidentInput, idempotencyKey string) (*model.Incident, error) {
+	rep, err := r.report(ctx, input, idempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	id, _, err := r.Store.ReportIncident(ctx, rep)
+	if err != nil {
+		return nil, r.reportError(ctx, err, input.Category)
+	}
+	return r.incident(ctx, id)
+}
+
+func (r *mutationResolver) TransitionIncident(ctx context.Context, id string, to model.IncidentStatus, note *string) (*model.Incident, error) {
+	l, n, ok := model.ParseGlobalID(id)
+	if !ok || l != model.LayerIncident {
+		return nil, errNoIncident
+	}
+	if note != nil && utf8.RuneCountInString(*note) > 1000 {
+		return nil, model.Errorf(model.CodeOutOfRange, "note must be at most 1000 characters")
+	}
+	if err := r.Store.TransitionIncident(ctx, n, to, note, actorOf(ctx)); err != nil {
+		return nil, transitionError(err)
+	}
+	return r.incident(ctx, n)
+}
+
 func (r *queryResolver) Incidents(ctx context.Context, filter *model.IncidentFilter, area *graph.AreaInput, first *int, after *string) (*model.IncidentConnection, error) {
 	a, err := r.area(ctx, area)
 	if err != nil {
@@ -46,6 +73,27 @@ func (r *queryResolver) Incidents(ctx context.Context, filter *model.IncidentFil
 	return &model.IncidentConnection{Page: page, Edges: edges}, err
 }
 
+func (r *queryResolver) IncidentCategories(ctx context.Context) ([]*model.IncidentCategory, error) {
+	cats, err := r.Store.Categories(ctx)
+	out := make([]*model.IncidentCategory, len(cats))
+	for i := range cats {
+		out[i] = &cats[i]
+	}
+	return out, err
+}
+
+func (r *subscriptionResolver) IncidentChanged(ctx context.Context, area *graph.AreaInput, statuses []model.IncidentStatus) (<-chan *model.Incident, error) {
+	return r.subscribe(ctx, area, statuses)
+}
+
 func (r *Resolver) Incident() graph.IncidentResolver { return &incidentResolver{r} }
 
-type incidentResolver struct{ *Resolver }
+func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
+
+func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
+
+type (
+	incidentResolver     struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	subscriptionResolver struct{ *Resolver }
+)

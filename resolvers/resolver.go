@@ -5,12 +5,14 @@ package resolvers
 import (
 	"log/slog"
 
+	"gridhub/live"
 	"gridhub/store"
 )
 
 // Resolver holds what every resolver needs.
 type Resolver struct {
 	Store  *store.Store
+	Live   *live.Hub
 	Log    *slog.Logger
 	Cursor *Cursors
 }

@@ -174,7 +174,7 @@ func (it *incidentIter) next() *incident {
 		x.priority++
 	}
 	x.priority = clamp(x.priority, 1, 5)
-	x.due = dueAt(x.cat, x.reported)
+	x.due = x.cat.DueAt(x.reported)
 	it.describe(x)
 	x.events = p.lifecycle(r, x)
 	return x
@@ -190,21 +190,6 @@ func (it *incidentIter) startDay() {
 	}
 	slices.SortFunc(it.times, func(a, b time.Time) int { return a.Compare(b) })
 	it.k = 0
-}
-
-// dueAt adds the category's limit: clock time, or working days skipping weekends (the
-// statutory holiday calendar is not in the schema, so holidays count as working days).
-func dueAt(c store.SeedCategory, t time.Time) time.Time {
-	if c.WorkingDays == 0 {
-		return t.Add(c.Limit)
-	}
-	for n := c.WorkingDays; n > 0; {
-		t = t.AddDate(0, 0, 1)
-		if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			n--
-		}
-	}
-	return t
 }
 
 // describe writes title and description: where, what, and who said so.

@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"errors"
-	"time"
+	"gridhub/model"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -25,14 +25,8 @@ func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
 }
 
 // SeedCategory is an incident category as the generator needs it.
-type SeedCategory struct {
-	Name string
-	// Limit is the clock-time limit; zero for working-day categories.
-	Limit time.Duration
-	// WorkingDays is the limit in working days; zero for clock-time categories.
-	WorkingDays     int
-	DefaultPriority int
-}
+// SeedCategory is an incident category as the seed needs it.
+type SeedCategory = model.IncidentCategory
 
 // SeedTx is one seeding transaction.
 type SeedTx struct {
@@ -77,26 +71,7 @@ func (s *Store) Seed(ctx context.Context, fn func(*SeedTx) error) error {
 
 // Categories reads incident_categories, whose limits the generated due times must follow.
 func (t *SeedTx) Categories(ctx context.Context) ([]SeedCategory, error) {
-	rows, err := t.tx.Query(ctx, `SELECT name,
-		extract(epoch FROM time_limit)::float8, working_days, default_priority
-		FROM incident_categories ORDER BY sort_order, name`)
-	if err != nil {
-		return nil, wrap(err, "read incident categories")
-	}
-	cats, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SeedCategory, error) {
-		var c SeedCategory
-		var secs float64
-		var working bool
-		err := r.Scan(&c.Name, &secs, &working, &c.DefaultPriority)
-		if working {
-			// '10 days' counted in working days: its whole days are the count.
-			c.WorkingDays = int(secs / 86400)
-		} else {
-			c.Limit = time.Duration(secs * float64(time.Second))
-		}
-		return c, err
-	})
-	return cats, wrap(err, "read incident categories")
+	return readCategories(ctx, t.tx)
 }
 
 // CopyRows bulk-loads rows into table with COPY (binary). Geometry values are EWKB
