@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"gridhub/geo"
 )
 
 // config is everything the program reads from flags and the environment.
@@ -23,6 +25,9 @@ type config struct {
 	MaxConns         int32
 	MaxBodyBytes     int64
 	ComplexityLimit  int
+
+	// TileClusterBelow: vector tiles of point layers hold clusters at zooms below it.
+	TileClusterBelow int
 
 	SeedScale   int
 	SeedIfEmpty bool
@@ -47,6 +52,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (config,
 	conns := fs.Int("max-conns", intEnv(getenv, "GRIDHUB_MAX_CONNS", 16), "database pool size (GRIDHUB_MAX_CONNS)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", 512<<10, "largest request body in bytes; a 10,000-vertex polygon needs about 250 KiB")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", intEnv(getenv, "GRIDHUB_COMPLEXITY_LIMIT", 100000), "largest query cost (GRIDHUB_COMPLEXITY_LIMIT)")
+	fs.IntVar(&c.TileClusterBelow, "tile-cluster-below", intEnv(getenv, "GRIDHUB_TILE_CLUSTER_BELOW", 14), "vector tiles cluster points below this zoom; 0: never (GRIDHUB_TILE_CLUSTER_BELOW)")
 	fs.IntVar(&c.SeedScale, "scale", 1, "seed: multiply buildings and incidents")
 	fs.BoolVar(&c.SeedIfEmpty, "if-empty", false, "seed: only when the database holds no district")
 	if err := fs.Parse(args); err != nil {
@@ -75,6 +81,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (config,
 	}
 	if c.SeedScale < 1 || c.SeedScale > 1000 {
 		return c, fmt.Errorf("scale must be between 1 and 1000")
+	}
+	if c.TileClusterBelow < 0 || c.TileClusterBelow > geo.MaxTileZoom+1 {
+		return c, fmt.Errorf("tile-cluster-below must be between 0 and %d", geo.MaxTileZoom+1)
 	}
 	c.MaxConns = int32(*conns)
 	c.RequestTimeout = *timeout

@@ -51,6 +51,9 @@ func newHandler(st *store.Store, cfg config, log *slog.Logger) (http.Handler, fu
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	tl := &tiles{st: st, log: log, opts: store.TileOptions{ClusterBelow: cfg.TileClusterBelow}}
+	mux.Handle("GET /tiles/{layer}/{z}/{x}/{y}", withTimeout(cfg.RequestTimeout, http.HandlerFunc(tl.tile)))
+	mux.Handle("GET /tiles/{file}", withTimeout(cfg.RequestTimeout, http.HandlerFunc(tl.tileJSON)))
 	mux.Handle("/", graphiql.Handler())
 
 	c := cors.New(cors.Options{

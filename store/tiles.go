@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"gridhub/model"
+)
+
+// Tile geometry: the MVT extent and the buffer kept around a tile so that strokes and
+// symbols crossing its edge draw without seams, as MapLibre, OpenLayers and QGIS expect.
+const (
+	TileExtent = 4096
+	TileBuffer = 64
+)
+
+// Zooms at which the tiles change what they hold; the TileJSON and README repeat them.
+const (
+	// GridCommunityFrom and GridGridFrom pick the grid level drawn at a zoom: STREET
+	// below GridCommunityFrom, COMMUNITY up to GridGridFrom, GRID from there on, with the
+	// DISTRICT outline at every zoom. For a district ~10 km across seen at 512-pixel
+	// tiles, that is one level of detail per screenful: the whole district shows its
+	// streets, a street fills the screen at z14, a community at z15–16.
+	GridCommunityFrom = 13
+	GridGridFrom      = 15
+	// BuildingsFrom is the first zoom with buildings: below it a footprint is a pixel
+	// or less and a tile would carry the whole district's buildings for nothing.
+	BuildingsFrom = 12
+	// SimplifyBelow is the first zoom drawn from the stored polygons as they are; below
+	// it polygons are simplified to one pixel of a 512-pixel tile.
+	SimplifyBelow = 16
+	// ClusterCells is how many cluster cells span a tile's side: 64-pixel cells on the
+	// 512-pixel tiles web maps draw.
+	ClusterCells = 8
+)
+
+// TileOptions shapes the vector tiles.
+type TileOptions struct {
+	// ClusterBelow: the point layers come as clusters at zooms below it (0: never).
+	ClusterBelow int
+}
+
+// TileLayerName is the MVT layer a data layer is written to, and its name in tile URLs.
+func TileLayerName(l model.Layer) string { return strings.ToLower(string(l)) }
+
+// GridLabelLayer is the extra MVT layer of the grid tiles: one point per grid unit, in the
+// one tile that holds it, so that a label is drawn once rather than once per tile its
+// polygon crosses.
+const GridLabelLayer = "grid_label"
+
+// GridLevelsAt lists the grid levels the grid layer holds at zoom z.
+func GridLevelsAt(z int) []model.GridLevel {
+	switch {
+	case z < GridCommunityFrom:
+		return []model.GridLevel{model.GridLevelDistrict, model.GridLevelStreet}
+	case z < GridGridFrom:
+		return []model.GridLevel{model.GridLevelDistrict, model.GridLevelCommunity}
+	}
+	return []model.GridLevel{model.GridLevelDistrict, model.GridLevelGrid}
+}
+
+// Tile returns the Mapbox Vector Tile z/x/y holding one MVT layer per data layer in ls
+// (see tileSQL for what each holds). A tile with nothing in it is empty, not an error.
+// The tile is not checked: call geo.CheckTile first for client input.
+func (s *Store) Tile(ctx context.Context, ls []model.Layer, z, x, y int, o TileOptions) ([]byte, error) {
+	q := tileSQL(ls, z, o)
+	if q == "" {
+		return nil, nil
+	}
+	var b []byte
+	if err := s.pool.QueryRow(ctx, q, z, x, y).Scan(&b); err != nil {
+		return nil, wrap(err, "build tile")
+	}
+	return b, nil
+}
+
+// TileSQL is the statement Tile runs for z/x/y (parameters $1, $2, $3), for tests and
+// benchmarks that look at the plan or compare against it.
+func TileSQL(ls []model.Layer, z int, o TileOptions) string { return tileSQL(ls, z, o) }
+
+// Extent is a lon/lat rectangle (WGS84).
+type Extent struct{ MinLon, MinLat, MaxLon, MaxLat float64 }
+
+// DistrictExtent returns the bounds of the district's outline; ErrNotFound when the
+// database holds no district yet.
+func (s *Store) DistrictExtent(ctx context.Context) (Extent, error) {
+	const q = `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+FROM (SELECT ST_Extent(geom)::geometry AS e FROM grids WHERE level = 'DISTRICT') d WHERE e IS NOT NULL`
+	var e Extent
+	err := s.pool.QueryRow(ctx, q).Scan(&e.MinLon, &e.MinLat, &e.MaxLon, &e.MaxLat)
+	return e, wrap(err, "district extent")
+}

@@ -1,0 +1,160 @@
+package store
+
+import (
+	"strconv"
+	"strings"
+
+	"gridhub/model"
+)
+
+// tileAttr is one attribute of a layer's tile features.
+type tileAttr struct {
+	name string // attribute name in the tile
+	expr string // over alias t
+	// one aggregates a cluster's members to the value of its only member (clusters of
+	// one carry their member's attributes and draw like it): min, or bool_or for booleans.
+	one string
+}
+
+// tileAttrs are what a map needs to style and identify each layer's features. Restricted
+// fields (a camera's stream URL, a grid worker's phone) are never among them.
+var tileAttrs = map[model.Layer][]tileAttr{
+	model.LayerGrid:         {{"name", "t.name", "min"}, {"code", "t.code", "min"}, {"level", "t.level", "min"}},
+	model.LayerBuilding:     {{"name", "t.name", "min"}, {"floors", "t.floors", "min"}, {"residents", "t.residents", "min"}},
+	model.LayerPartyUnit:    {{"name", "t.name", "min"}, {"kind", "t.kind", "min"}},
+	model.LayerCamera:       {{"name", "t.name", "min"}, {"kind", "t.kind", "min"}, {"status", "t.status", "min"}},
+	model.LayerServicePoint: {{"name", "t.name", "min"}, {"kind", "t.kind", "min"}},
+	model.LayerIncident: {{"name", "t.title", "min"}, {"code", "t.code", "min"}, {"status", "t.status", "min"},
+		{"category", "t.category", "min"}, {"priority", "t.priority::int", "min"}, {"overdue", overdueSQL, "bool_or"}},
+}
+
+// globalIDSQL is model.GlobalID computed by PostgreSQL: base64url, unpadded, of "LAYER:id".
+func globalIDSQL(l model.Layer) string {
+	return `rtrim(translate(encode(convert_to('` + string(l) + `:' || t.id, 'UTF8'), 'base64'), E'+/\n', '-_'), '=')`
+}
+
+// tileEnvelope is the tile in EPSG:3857 (env and its edges) and q, the tile with its
+// buffer in EPSG:4326: the shape the stored geometry is filtered by, so that the GiST
+// index on the 4326 column is used. px is one pixel of a 512-pixel tile in metres.
+var tileEnvelope = `WITH e AS (SELECT env, q, ST_XMin(env) AS x0, ST_YMin(env) AS y0, ST_XMax(env) AS x1, ST_YMax(env) AS y1,
+  (ST_XMax(env) - ST_XMin(env)) / 512 AS px
+  FROM (SELECT ST_TileEnvelope($1, $2, $3) AS env,
+    ST_Transform(ST_TileEnvelope($1, $2, $3, margin => ` + tileMargin + `), 4326) AS q) b)
+`
+
+var tileMargin = strconv.Itoa(TileBuffer) + ".0 / " + strconv.Itoa(TileExtent)
+
+// tileSQL is one statement building the whole tile: the MVT layers are concatenated, which
+// the format allows. What each layer holds at zoom z:
+//   - grid: the levels of GridLevelsAt(z), plus grid_label points;
+//   - building: from BuildingsFrom on;
+//   - point layers: clusters below o.ClusterBelow (see clusterSQL), features from there on.
+//
+// Polygons are simplified to a pixel below SimplifyBelow.
+func tileSQL(ls []model.Layer, z int, o TileOptions) string {
+	var parts []string
+	for _, l := range model.Layers {
+		switch {
+		case !contains(ls, l), l == model.LayerBuilding && z < BuildingsFrom:
+		case l == model.LayerGrid:
+			parts = append(parts, featureSQL(l, z), gridLabelSQL(z))
+		case l == model.LayerBuilding:
+			parts = append(parts, featureSQL(l, z))
+		case z < o.ClusterBelow:
+			parts = append(parts, clusterSQL(l))
+		default:
+			parts = append(parts, featureSQL(l, z))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return tileEnvelope + "SELECT " + strings.Join(parts, "\n || ")
+}
+
+// mvt wraps the rows of from (alias f, geometry column geom, feature id column fid) into
+// one MVT layer.
+func mvt(layer, from string) string {
+	return "(SELECT ST_AsMVT(f, '" + layer + "', " + strconv.Itoa(TileExtent) + ", 'geom', 'fid') FROM (" + from + ") f)"
+}
+
+func mvtGeom(g string) string {
+	return "ST_AsMVTGeom(" + g + ", e.env, " + strconv.Itoa(TileExtent) + ", " + strconv.Itoa(TileBuffer) + ", true)"
+}
+
+// selectAttrs is the layer's attributes as columns named for the tile, the global id first.
+func selectAttrs(l model.Layer) string {
+	cols := []string{globalIDSQL(l) + " AS id"}
+	for _, a := range tileAttrs[l] {
+		cols = append(cols, a.expr+" AS "+strconv.Quote(a.name))
+	}
+	return strings.Join(cols, ", ")
+}
+
+// layerFilter selects the rows of layer l in the tile with its buffer (by the index).
+func layerFilter(l model.Layer, z int) string {
+	w := "FROM " + layers[l].table + " t, e WHERE t.geom && e.q"
+	if l == model.LayerGrid {
+		w += " AND t.level IN ('" + strings.Join(strs(GridLevelsAt(z)), "', '") + "')"
+	}
+	return w
+}
+
+// featureSQL is one MVT feature per row, its database id as the feature id.
+func featureSQL(l model.Layer, z int) string {
+	g := "ST_Transform(t.geom, 3857)"
+	if (l == model.LayerGrid || l == model.LayerBuilding) && z < SimplifyBelow {
+		g = "ST_SimplifyPreserveTopology(" + g + ", e.px)"
+	}
+	return mvt(TileLayerName(l), "SELECT t.id AS fid, "+selectAttrs(l)+", "+mvtGeom(g)+" AS geom "+layerFilter(l, z))
+}
+
+// inTile keeps the points (EPSG:3857 column m) inside the tile proper, half-open so that
+// a point on an edge belongs to exactly one tile of a zoom.
+const inTile = "ST_X(m) >= e.x0 AND ST_X(m) < e.x1 AND ST_Y(m) > e.y0 AND ST_Y(m) <= e.y1"
+
+// once ends a subquery whose column m is used several times: OFFSET 0 keeps the planner
+// from inlining it, which would transform each geometry once per use.
+const once = " OFFSET 0"
+
+// gridLabelSQL is a point on the surface of each grid unit, in the tile holding it.
+func gridLabelSQL(z int) string {
+	l := model.LayerGrid
+	from := "SELECT t.id AS fid, " + selectAttrs(l) + ", ST_Transform(ST_PointOnSurface(t.geom), 3857) AS m " + layerFilter(l, z) + once
+	return mvt(GridLabelLayer, "SELECT p.fid, p.id, "+quotedNames(l, "p.")+", "+mvtGeom("p.m")+" AS geom FROM e, ("+from+") p WHERE "+inTile)
+}
+
+// clusterSQL groups the layer's points inside the tile into ClusterCells² cells. Each
+// cluster is drawn at its members' centroid and carries count (and for incidents
+// overdueCount); a cluster of one also carries its member's id and attributes. Only
+// points inside the tile proper are counted, so the counts of a zoom's tiles add up to the
+// layer exactly.
+func clusterSQL(l model.Layer) string {
+	one := []string{"CASE WHEN count(*) = 1 THEN min(p.fid) END AS fid", "count(*)::int AS count",
+		"CASE WHEN count(*) = 1 THEN min(p.id) END AS id"}
+	for _, a := range tileAttrs[l] {
+		q := strconv.Quote(a.name)
+		one = append(one, "CASE WHEN count(*) = 1 THEN "+a.one+"(p."+q+") END AS "+q)
+	}
+	if l == model.LayerIncident {
+		one = append(one, `count(*) FILTER (WHERE p.overdue)::int AS "overdueCount"`)
+	}
+	points := "SELECT t.id AS fid, " + selectAttrs(l) + ", ST_Transform(t.geom, 3857) AS m " + layerFilter(l, 0) + once
+	cells := "SELECT " + strings.Join(one, ", ") + ", ST_Centroid(ST_Collect(p.m)) AS m FROM e, (" + points + ") p WHERE " + inTile +
+		" GROUP BY floor((ST_X(p.m) - e.x0) * " + strconv.Itoa(ClusterCells) + " / (e.x1 - e.x0)), floor((e.y1 - ST_Y(p.m)) * " +
+		strconv.Itoa(ClusterCells) + " / (e.y1 - e.y0))"
+	cols := "c.fid, c.count, c.id, " + quotedNames(l, "c.")
+	if l == model.LayerIncident {
+		cols += `, c."overdueCount"`
+	}
+	return mvt(TileLayerName(l), "SELECT "+cols+", "+mvtGeom("c.m")+" AS geom FROM e, ("+cells+") c")
+}
+
+// quotedNames lists the layer's attribute columns, each prefixed by alias.
+func quotedNames(l model.Layer, alias string) string {
+	var out []string
+	for _, a := range tileAttrs[l] {
+		out = append(out, alias+strconv.Quote(a.name))
+	}
+	return strings.Join(out, ", ")
+}

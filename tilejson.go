@@ -1,0 +1,162 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"gridhub/model"
+	"gridhub/store"
+)
+
+// TileJSON zooms: tiles are served at any zoom up to geo.MaxTileZoom, but from
+// tileJSONMaxZoom on nothing changes but precision, so clients over-zoom its tiles.
+const (
+	tileJSONMaxZoom = 16
+	tileJSONZoom    = 12 // the zoom showing the whole district
+)
+
+// vectorLayer documents one MVT layer for TileJSON's vector_layers.
+type vectorLayer struct {
+	ID          string            `json:"id"`
+	Description string            `json:"description"`
+	MinZoom     int               `json:"minzoom"`
+	MaxZoom     int               `json:"maxzoom"`
+	Fields      map[string]string `json:"fields"`
+}
+
+var idField = "String: global id, the argument of Query.node in /graphql"
+
+// clusterFields are what point layers carry below the cluster zoom.
+var clusterFields = map[string]string{
+	"count": "Number: below the cluster zoom only: how many features the cluster stands for; a cluster of 1 carries its feature's fields too",
+}
+
+// vectorLayers documents the MVT layers of each data layer (the grid tiles hold two).
+func vectorLayers(l model.Layer, clusterBelow int) []vectorLayer {
+	name := store.TileLayerName(l)
+	vl := vectorLayer{ID: name, MaxZoom: tileJSONMaxZoom, Fields: map[string]string{"id": idField, "name": "String: name"}}
+	cluster := fmt.Sprintf(" Below zoom %d, points are clustered in 64-pixel cells (of a 512-pixel tile), counted inside the tile only so that counts add up.", clusterBelow)
+	if clusterBelow == 0 {
+		cluster = ""
+	}
+	switch l {
+	case model.LayerGrid:
+		vl.Description = fmt.Sprintf("Grid units (网格): the DISTRICT outline at every zoom, with its STREET units below zoom %d, "+
+			"COMMUNITY units at zooms %d-%d and GRID units from zoom %d. Polygons are simplified to a pixel below zoom %d.",
+			store.GridCommunityFrom, store.GridCommunityFrom, store.GridGridFrom-1, store.GridGridFrom, store.SimplifyBelow)
+		vl.Fields["code"] = "String: grid code (6 digits district, +3 per level)"
+		vl.Fields["level"] = "String: DISTRICT, STREET, COMMUNITY or GRID"
+		label := vectorLayer{ID: store.GridLabelLayer, MaxZoom: tileJSONMaxZoom, Fields: vl.Fields,
+			Description: "One point inside each unit of the grid layer, in the one tile holding it: where to draw the unit's name."}
+		return []vectorLayer{vl, label}
+	case model.LayerBuilding:
+		vl.MinZoom = store.BuildingsFrom
+		vl.Description = fmt.Sprintf("Building footprints (楼栋) from zoom %d, simplified to a pixel below zoom %d.", store.BuildingsFrom, store.SimplifyBelow)
+		vl.Fields["floors"] = "Number: floors"
+		vl.Fields["residents"] = "Number: residents (实有人口)"
+	case model.LayerPartyUnit:
+		vl.Description = "Party units (党组织): community committees, grid branches, building groups." + cluster
+		vl.Fields["kind"] = "String: COMMUNITY_COMMITTEE, GRID_BRANCH or BUILDING_GROUP"
+	case model.LayerCamera:
+		vl.Description = "Cameras (雪亮工程, 云眼卫士)." + cluster
+		vl.Fields["kind"] = "String: XUELIANG or YUNYAN"
+		vl.Fields["status"] = "String: ONLINE, OFFLINE or FAULT"
+	case model.LayerServicePoint:
+		vl.Description = "Service points: legal service, mediation, civilisation practice, enforcement, studios, police." + cluster
+		vl.Fields["kind"] = "String: LEGAL_SERVICE, MEDIATION, CIVILIZATION_PRACTICE, ENFORCEMENT, STUDIO or POLICE"
+	case model.LayerIncident:
+		vl.Description = "Incidents (事件) in every status; overdue is computed when the tile is built." + cluster
+		vl.Fields["name"] = "String: title"
+		vl.Fields["code"] = "String: incident code"
+		vl.Fields["status"] = "String: REPORTED, ACCEPTED, DISPATCHED, IN_PROGRESS, RESOLVED, CLOSED or REJECTED"
+		vl.Fields["category"] = "String: category (GB/T 30428.2 major class, 矛盾纠纷, 治安隐患, 舆情)"
+		vl.Fields["priority"] = "Number: 1 (most urgent) to 5"
+		vl.Fields["overdue"] = "Boolean: open and past its due time"
+		if clusterBelow > 0 {
+			vl.Fields["overdueCount"] = "Number: cluster tiles only: how many of the cluster's incidents are overdue"
+		}
+	}
+	if clusterBelow > 0 && l != model.LayerBuilding {
+		for k, v := range clusterFields {
+			vl.Fields[k] = v
+		}
+	}
+	return []vectorLayer{vl}
+}
+
+type tileJSON struct {
+	TileJSON     string        `json:"tilejson"`
+	Name         string        `json:"name"`
+	Description  string        `json:"description"`
+	Attribution  string        `json:"attribution"`
+	Scheme       string        `json:"scheme"`
+	Tiles        []string      `json:"tiles"`
+	MinZoom      int           `json:"minzoom"`
+	MaxZoom      int           `json:"maxzoom"`
+	Bounds       [4]float64    `json:"bounds"`
+	Center       [3]float64    `json:"center"`
+	VectorLayers []vectorLayer `json:"vector_layers"`
+}
+
+// tileJSON answers GET /tiles/{layer}.json: TileJSON 3.0.0, so that MapLibre, OpenLayers
+// and QGIS add a layer by its URL.
+func (ts *tiles) tileJSON(w http.ResponseWriter, r *http.Request) {
+	name, ok := strings.CutSuffix(r.PathValue("file"), ".json")
+	ls, known := tileLayers(name)
+	if !ok || !known {
+		http.Error(w, "no such tile set: use /tiles/{layer}.json with a layer of "+layerNames(), http.StatusNotFound)
+		return
+	}
+	ext, err := ts.st.DistrictExtent(r.Context())
+	if errors.Is(err, store.ErrNotFound) {
+		// No district loaded yet: the whole web-mercator world, so clients still work.
+		ext, err = store.Extent{MinLon: -180, MinLat: -85.0511, MaxLon: 180, MaxLat: 85.0511}, nil
+	}
+	if err != nil {
+		ts.fail(w, r, err)
+		return
+	}
+	tj := tileJSON{
+		TileJSON:    "3.0.0",
+		Name:        "gridhub " + name,
+		Description: "Vector tiles of the district's governance grid map (" + name + "), built by PostGIS.",
+		Attribution: "gridhub",
+		Scheme:      "xyz",
+		Tiles:       []string{baseURL(r) + "/tiles/" + name + "/{z}/{x}/{y}.mvt"},
+		MaxZoom:     tileJSONMaxZoom,
+		Bounds:      [4]float64{ext.MinLon, ext.MinLat, ext.MaxLon, ext.MaxLat},
+		Center:      [3]float64{(ext.MinLon + ext.MaxLon) / 2, (ext.MinLat + ext.MaxLat) / 2, tileJSONZoom},
+	}
+	for _, l := range ls {
+		tj.VectorLayers = append(tj.VectorLayers, vectorLayers(l, ts.opts.ClusterBelow)...)
+	}
+	b, err := json.MarshalIndent(tj, "", "  ")
+	if err != nil {
+		ts.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "max-age=300")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+}
+
+// baseURL is how the client reached us: the request's Host, and https when the request
+// came over TLS or a proxy in front says so in X-Forwarded-Proto.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ","); p != "" {
+		switch p = strings.ToLower(strings.TrimSpace(p)); p {
+		case "http", "https":
+			scheme = p
+		}
+	}
+	return scheme + "://" + r.Host
+}

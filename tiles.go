@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"gridhub/geo"
+	"gridhub/model"
+	"gridhub/store"
+)
+
+// tiles serves the layers as Mapbox Vector Tiles built by PostGIS, and their TileJSON.
+type tiles struct {
+	st   *store.Store
+	log  *slog.Logger
+	opts store.TileOptions
+}
+
+// allLayers is the URL name of the tile holding every layer.
+const allLayers = "all"
+
+// tileLayers parses a layer name from a tile URL: a layer in lower case, or "all".
+func tileLayers(name string) ([]model.Layer, bool) {
+	if name == allLayers {
+		return model.Layers, true
+	}
+	l := model.Layer(strings.ToUpper(name))
+	if name != store.TileLayerName(l) || !l.IsValid() {
+		return nil, false
+	}
+	return []model.Layer{l}, true
+}
+
+// tileMaxAge is how long a client may keep a tile: incidents change by the minute,
+// camera status by the hour, the rest when the district's data is reloaded.
+func tileMaxAge(ls []model.Layer) int {
+	switch {
+	case len(ls) != 1 || ls[0] == model.LayerIncident:
+		return 30
+	case ls[0] == model.LayerCamera:
+		return 300
+	}
+	return 3600
+}
+
+// tile answers GET /tiles/{layer}/{z}/{x}/{y}.mvt.
+func (ts *tiles) tile(w http.ResponseWriter, r *http.Request) {
+	ls, ok := tileLayers(r.PathValue("layer"))
+	if !ok {
+		badTileRequest(w, "unknown layer "+strconv.Quote(r.PathValue("layer"))+": use one of "+layerNames())
+		return
+	}
+	file, ok := strings.CutSuffix(r.PathValue("y"), ".mvt")
+	if !ok {
+		badTileRequest(w, "a tile is /tiles/{layer}/{z}/{x}/{y}.mvt")
+		return
+	}
+	z, zerr := strconv.Atoi(r.PathValue("z"))
+	x, xerr := strconv.Atoi(r.PathValue("x"))
+	y, yerr := strconv.Atoi(file)
+	if zerr != nil || xerr != nil || yerr != nil {
+		badTileRequest(w, "z, x and y must be whole numbers")
+		return
+	}
+	if err := geo.CheckTile(z, x, y); err != nil {
+		badTileRequest(w, err.Error())
+		return
+	}
+	b, err := ts.st.Tile(r.Context(), ls, z, x, y, ts.opts)
+	if err != nil {
+		ts.fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "max-age="+strconv.Itoa(tileMaxAge(ls)))
+	if len(b) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	sum := sha256.Sum256(b)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	h.Set("ETag", etag)
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/vnd.mapbox-vector-tile")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+}
+
+// fail answers a failed tile or TileJSON plainly; the cause goes to the log only.
+func (ts *tiles) fail(w http.ResponseWriter, r *http.Request, err error) {
+	id := reqID(r.Context())
+	switch {
+	case r.Context().Err() != nil && errors.Is(r.Context().Err(), context.Canceled):
+		// The client went away and cancelled the query with it: nobody is left to answer.
+		ts.log.Debug("tile request cancelled", "id", id)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	case errors.Is(err, store.ErrUnavailable):
+		ts.log.Warn("tile: database unavailable", "id", id, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "database unavailable, request "+id, http.StatusServiceUnavailable)
+	default:
+		ts.log.Error("tile failed", "id", id, "path", r.URL.Path, "err", err)
+		http.Error(w, "internal error, request "+id, http.StatusInternalServerError)
+	}
+}
+
+func badTileRequest(w http.ResponseWriter, msg string) {
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, msg, http.StatusBadRequest)
+}
+
+func layerNames() string {
+	var names []string
+	for _, l := range model.Layers {
+		names = append(names, store.TileLayerName(l))
+	}
+	return strings.Join(append(names, allLayers), ", ")
+}
+
+// etagMatches reports whether an If-None-Match header names etag (or is "*").
+func etagMatches(ifNoneMatch, etag string) bool {
+	for _, t := range strings.Split(ifNoneMatch, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
