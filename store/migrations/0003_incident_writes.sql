@@ -1,10 +1,9 @@
--- Live reporting: readable per-day codes, and the idempotency record of each report.
+-- Live reporting: readable codes, and the idempotency record of each report.
 
--- The last sequence number handed out per Beijing day, for codes SJ + yyyymmdd + 6 digits.
-CREATE TABLE incident_day_counters (
-    day text PRIMARY KEY CHECK (day ~ '^[0-9]{8}$'),
-    n   integer NOT NULL CHECK (n > 0)
-);
+-- Numbers for codes SJ + Beijing date + 6 digits. A sequence rather than a per-day
+-- counter row: a counter row would be locked by every report until it commits, and
+-- concurrent reports would queue behind each other's commits.
+CREATE SEQUENCE incident_code_seq;
 
 -- A report's payload hash must come with its key, so a reused key can be told apart.
 ALTER TABLE incidents ADD CONSTRAINT incidents_idempotency_hash
