@@ -55,7 +55,9 @@ func BenchmarkDeliveryLatency100Subscribers(b *testing.B) {
 				// reportedAt is stamped just before the insert: the latency measured is
 				// insert + commit + NOTIFY + fan-out, an upper bound on commit → delivery.
 				var p struct {
-					Data struct{ IncidentChanged struct{ ReportedAt time.Time } }
+					Data struct {
+						IncidentChanged struct{ ReportedAt time.Time }
+					}
 				}
 				_ = json.Unmarshal(m.Payload, &p)
 				mu.Lock()
