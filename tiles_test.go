@@ -45,7 +45,9 @@ func mapAPI(t testing.TB) *api {
 		cleanups = append(cleanups, func() { srv.Close(); done() })
 		mapSrv = &api{t: a.t, srv: srv, db: a.db, queries: a.queries}
 	})
-	return mapSrv
+	c := *mapSrv
+	c.t = t // failures are reported on the test that asked
+	return &c
 }
 
 // centreTile is the tile at zoom z holding the district centre.
