@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gridhub/geo"
+	"gridhub/web/mapui"
 )
 
 // config is everything the program reads from flags and the environment.
@@ -28,6 +29,10 @@ type config struct {
 
 	// TileClusterBelow: vector tiles of point layers hold clusters at zooms below it.
 	TileClusterBelow int
+	// Basemap is an XYZ tile URL template the map page draws under the hub's layers
+	// (empty: a plain background).
+	Basemap            string
+	BasemapAttribution string
 
 	SeedScale   int
 	SeedIfEmpty bool
@@ -53,6 +58,8 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (config,
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", 512<<10, "largest request body in bytes; a 10,000-vertex polygon needs about 250 KiB")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", intEnv(getenv, "GRIDHUB_COMPLEXITY_LIMIT", 100000), "largest query cost (GRIDHUB_COMPLEXITY_LIMIT)")
 	fs.IntVar(&c.TileClusterBelow, "tile-cluster-below", intEnv(getenv, "GRIDHUB_TILE_CLUSTER_BELOW", 14), "vector tiles cluster points below this zoom; 0: never (GRIDHUB_TILE_CLUSTER_BELOW)")
+	fs.StringVar(&c.Basemap, "basemap", getenv("GRIDHUB_BASEMAP"), "XYZ tile URL template drawn under the map page's layers, in web mercator on WGS84/CGCS2000 (GRIDHUB_BASEMAP)")
+	fs.StringVar(&c.BasemapAttribution, "basemap-attribution", getenv("GRIDHUB_BASEMAP_ATTRIBUTION"), "credit line shown with the basemap (GRIDHUB_BASEMAP_ATTRIBUTION)")
 	fs.IntVar(&c.SeedScale, "scale", 1, "seed: multiply buildings and incidents")
 	fs.BoolVar(&c.SeedIfEmpty, "if-empty", false, "seed: only when the database holds no district")
 	if err := fs.Parse(args); err != nil {
@@ -84,6 +91,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (config,
 	}
 	if c.TileClusterBelow < 0 || c.TileClusterBelow > geo.MaxTileZoom+1 {
 		return c, fmt.Errorf("tile-cluster-below must be between 0 and %d", geo.MaxTileZoom+1)
+	}
+	if err := mapui.CheckBasemap(c.Basemap); err != nil {
+		return c, fmt.Errorf("basemap: %w", err)
 	}
 	c.MaxConns = int32(*conns)
 	c.RequestTimeout = *timeout

@@ -1,0 +1,50 @@
+// The hub's vector tile layers: one source per data layer, so that a hidden layer
+// fetches nothing and live updates reload the incidents alone.
+import VectorTileLayer from 'ol/layer/VectorTile';
+import VectorTileSource from 'ol/source/VectorTile';
+import MVT from 'ol/format/MVT';
+import { LAYERS } from './labels.js';
+import { styleFor } from './styles.js';
+
+// The hub serves every zoom, but from 16 on its tiles only gain precision: OpenLayers
+// over-zooms them, as the TileJSON's maxzoom says.
+const MAX_TILE_ZOOM = 16;
+
+const Z_INDEX = { grid: 1, building: 2, party_unit: 4, service_point: 5, camera: 3, incident: 6 };
+
+export function tileURL(key, version) {
+  return `/tiles/${key}/{z}/{x}/{y}.mvt` + (version ? `?v=${version}` : '');
+}
+
+// makeLayers returns the layers by key, and a loading counter the page watches to know
+// when every visible tile has arrived.
+export function makeLayers(onLoading) {
+  const layers = {};
+  let pending = 0;
+  const track = (source) => {
+    source.on('tileloadstart', () => onLoading(++pending));
+    source.on(['tileloadend', 'tileloaderror'], () => onLoading(--pending));
+  };
+  for (const { key, on } of LAYERS) {
+    const source = new VectorTileSource({
+      format: new MVT(),
+      url: tileURL(key),
+      maxZoom: MAX_TILE_ZOOM,
+      transition: 0,
+    });
+    track(source);
+    layers[key] = new VectorTileLayer({
+      source,
+      style: styleFor[key],
+      zIndex: Z_INDEX[key],
+      // Labels and symbols must not pile up on a command-centre wall screen.
+      declutter: key === 'grid',
+      renderBuffer: 64,
+      // Buildings are a speck below street level: neither fetched nor drawn there.
+      minZoom: key === 'building' ? 13 : undefined,
+      visible: on,
+      properties: { key },
+    });
+  }
+  return layers;
+}
