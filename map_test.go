@@ -113,9 +113,10 @@ func TestMapPage(t *testing.T) {
 	t.Run("clicking an incident fills the panel as GraphQL answers", func(t *testing.T) {
 		var id int64
 		var lon, lat float64
-		// An incident in the street with no other incident close enough to share its pixel.
+		// An open incident in the street (the page shows open ones) with no other close
+		// enough to share its pixel.
 		if err := a.db.Store.Pool().QueryRow(t.Context(), `SELECT i.id, ST_X(i.geom), ST_Y(i.geom) FROM incidents i, grids g
-			WHERE g.code = $1 AND ST_Contains(g.geom, i.geom) AND i.status NOT IN ('CLOSED', 'REJECTED') AND NOT EXISTS (
+			WHERE g.code = $1 AND ST_Contains(g.geom, i.geom) AND i.status IN ('REPORTED', 'ACCEPTED', 'DISPATCHED', 'IN_PROGRESS') AND NOT EXISTS (
 			  SELECT 1 FROM incidents j WHERE j.id <> i.id AND ST_DWithin(j.geom::geography, i.geom::geography, 30))
 			ORDER BY i.id LIMIT 1`, street.code).Scan(&id, &lon, &lat); err != nil {
 			t.Fatal(err)

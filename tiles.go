@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,7 +50,8 @@ func tileMaxAge(ls []model.Layer) int {
 	return 3600
 }
 
-// tile answers GET /tiles/{layer}/{z}/{x}/{y}.mvt.
+// tile answers GET /tiles/{layer}/{z}/{x}/{y}.mvt; ?statuses=REPORTED,ACCEPTED,… keeps
+// the incidents in those statuses only (and the clusters count only them).
 func (ts *tiles) tile(w http.ResponseWriter, r *http.Request) {
 	ls, ok := tileLayers(r.PathValue("layer"))
 	if !ok {
@@ -72,7 +74,18 @@ func (ts *tiles) tile(w http.ResponseWriter, r *http.Request) {
 		badTileRequest(w, err.Error())
 		return
 	}
-	b, err := ts.st.Tile(r.Context(), ls, z, x, y, ts.opts)
+	opts := ts.opts
+	if q := r.URL.Query().Get("statuses"); q != "" {
+		for _, s := range strings.Split(q, ",") {
+			st := model.IncidentStatus(strings.TrimSpace(s))
+			if !slices.Contains(model.IncidentStatuses, st) {
+				badTileRequest(w, "unknown incident status "+strconv.Quote(s)+" in statuses")
+				return
+			}
+			opts.Statuses = append(opts.Statuses, st)
+		}
+	}
+	b, err := ts.st.Tile(r.Context(), ls, z, x, y, opts)
 	if err != nil {
 		ts.fail(w, r, err)
 		return

@@ -57,13 +57,13 @@ func tileSQL(ls []model.Layer, z int, o TileOptions) string {
 		switch {
 		case !contains(ls, l), l == model.LayerBuilding && z < BuildingsFrom:
 		case l == model.LayerGrid:
-			parts = append(parts, featureSQL(l, z), gridLabelSQL(z))
+			parts = append(parts, featureSQL(l, z, o), gridLabelSQL(z, o))
 		case l == model.LayerBuilding:
-			parts = append(parts, featureSQL(l, z))
+			parts = append(parts, featureSQL(l, z, o))
 		case z < o.ClusterBelow:
-			parts = append(parts, clusterSQL(l))
+			parts = append(parts, clusterSQL(l, o))
 		default:
-			parts = append(parts, featureSQL(l, z))
+			parts = append(parts, featureSQL(l, z, o))
 		}
 	}
 	if len(parts) == 0 {
@@ -92,21 +92,24 @@ func selectAttrs(l model.Layer) string {
 }
 
 // layerFilter selects the rows of layer l in the tile with its buffer (by the index).
-func layerFilter(l model.Layer, z int) string {
+func layerFilter(l model.Layer, z int, o TileOptions) string {
 	w := "FROM " + layers[l].table + " t, e WHERE t.geom && e.q"
-	if l == model.LayerGrid {
+	switch {
+	case l == model.LayerGrid:
 		w += " AND t.level IN ('" + strings.Join(strs(GridLevelsAt(z)), "', '") + "')"
+	case l == model.LayerIncident && len(o.Statuses) > 0:
+		w += " AND t.status = ANY($4)"
 	}
 	return w
 }
 
 // featureSQL is one MVT feature per row, its database id as the feature id.
-func featureSQL(l model.Layer, z int) string {
+func featureSQL(l model.Layer, z int, o TileOptions) string {
 	g := "ST_Transform(t.geom, 3857)"
 	if (l == model.LayerGrid || l == model.LayerBuilding) && z < SimplifyBelow {
 		g = "ST_SimplifyPreserveTopology(" + g + ", e.px)"
 	}
-	return mvt(TileLayerName(l), "SELECT t.id AS fid, "+selectAttrs(l)+", "+mvtGeom(g)+" AS geom "+layerFilter(l, z))
+	return mvt(TileLayerName(l), "SELECT t.id AS fid, "+selectAttrs(l)+", "+mvtGeom(g)+" AS geom "+layerFilter(l, z, o))
 }
 
 // inTile keeps the points (EPSG:3857 column m) inside the tile proper, half-open so that
@@ -118,9 +121,9 @@ const inTile = "ST_X(m) >= e.x0 AND ST_X(m) < e.x1 AND ST_Y(m) > e.y0 AND ST_Y(m
 const once = " OFFSET 0"
 
 // gridLabelSQL is a point on the surface of each grid unit, in the tile holding it.
-func gridLabelSQL(z int) string {
+func gridLabelSQL(z int, o TileOptions) string {
 	l := model.LayerGrid
-	from := "SELECT t.id AS fid, " + selectAttrs(l) + ", ST_Transform(ST_PointOnSurface(t.geom), 3857) AS m " + layerFilter(l, z) + once
+	from := "SELECT t.id AS fid, " + selectAttrs(l) + ", ST_Transform(ST_PointOnSurface(t.geom), 3857) AS m " + layerFilter(l, z, o) + once
 	return mvt(GridLabelLayer, "SELECT p.fid, p.id, "+quotedNames(l, "p.")+", "+mvtGeom("p.m")+" AS geom FROM e, ("+from+") p WHERE "+inTile)
 }
 
@@ -129,7 +132,7 @@ func gridLabelSQL(z int) string {
 // overdueCount); a cluster of one also carries its member's id and attributes. Only
 // points inside the tile proper are counted, so the counts of a zoom's tiles add up to the
 // layer exactly.
-func clusterSQL(l model.Layer) string {
+func clusterSQL(l model.Layer, o TileOptions) string {
 	one := []string{"CASE WHEN count(*) = 1 THEN min(p.fid) END AS fid", "count(*)::int AS count",
 		"CASE WHEN count(*) = 1 THEN min(p.id) END AS id"}
 	for _, a := range tileAttrs[l] {
@@ -139,7 +142,7 @@ func clusterSQL(l model.Layer) string {
 	if l == model.LayerIncident {
 		one = append(one, `count(*) FILTER (WHERE p.overdue)::int AS "overdueCount"`)
 	}
-	points := "SELECT t.id AS fid, " + selectAttrs(l) + ", ST_Transform(t.geom, 3857) AS m " + layerFilter(l, 0) + once
+	points := "SELECT t.id AS fid, " + selectAttrs(l) + ", ST_Transform(t.geom, 3857) AS m " + layerFilter(l, 0, o) + once
 	cells := "SELECT " + strings.Join(one, ", ") + ", ST_Centroid(ST_Collect(p.m)) AS m FROM e, (" + points + ") p WHERE " + inTile +
 		" GROUP BY floor((ST_X(p.m) - e.x0) * " + strconv.Itoa(ClusterCells) + " / (e.x1 - e.x0)), floor((e.y1 - ST_Y(p.m)) * " +
 		strconv.Itoa(ClusterCells) + " / (e.y1 - e.y0))"

@@ -1,14 +1,14 @@
 // Chinese names and colours for the hub's enums: one place, so the legend, the map
 // styles and the side panel always agree.
 
-// on: shown when the page opens. The district-wide picture is grids and incidents;
+// on: shown when the page opens. The district-wide picture is grids and open incidents;
 // the other point layers are a click away rather than piled on top.
 export const LAYERS = [
   { key: 'grid', layer: 'GRID', name: '网格', color: '#38bdf8', on: true },
   { key: 'building', layer: 'BUILDING', name: '楼栋', color: '#94a3b8', on: true },
   { key: 'party_unit', layer: 'PARTY_UNIT', name: '党组织', color: '#ef4444', on: false },
   { key: 'camera', layer: 'CAMERA', name: '视频监控', color: '#22d3ee', on: false },
-  { key: 'service_point', layer: 'SERVICE_POINT', name: '服务站点', color: '#a78bfa', on: true },
+  { key: 'service_point', layer: 'SERVICE_POINT', name: '服务站点', color: '#a78bfa', on: false },
   { key: 'incident', layer: 'INCIDENT', name: '事件', color: '#f59e0b', on: true },
 ];
 

@@ -12,8 +12,16 @@ const MAX_TILE_ZOOM = 16;
 
 const Z_INDEX = { grid: 1, building: 2, party_unit: 4, service_point: 5, camera: 3, incident: 6 };
 
-export function tileURL(key, version) {
-  return `/tiles/${key}/{z}/{x}/{y}.mvt` + (version ? `?v=${version}` : '');
+// OPEN is what "open" means for an incident: not RESOLVED, CLOSED or REJECTED.
+export const OPEN = ['REPORTED', 'ACCEPTED', 'DISPATCHED', 'IN_PROGRESS'];
+
+// tileURL is a layer's tile URL template; statuses filters incidents, and version makes
+// the browser fetch anew what it may still hold for the tiles' max-age.
+export function tileURL(key, { statuses, version } = {}) {
+  const q = [];
+  if (statuses) q.push('statuses=' + statuses.join(','));
+  if (version) q.push('v=' + version);
+  return `/tiles/${key}/{z}/{x}/{y}.mvt` + (q.length ? '?' + q.join('&') : '');
 }
 
 // makeLayers returns the layers by key, and a loading counter the page watches to know
@@ -28,7 +36,7 @@ export function makeLayers(onLoading) {
   for (const { key, on } of LAYERS) {
     const source = new VectorTileSource({
       format: new MVT(),
-      url: tileURL(key),
+      url: key === 'incident' ? tileURL(key, { statuses: OPEN }) : tileURL(key),
       maxZoom: MAX_TILE_ZOOM,
       transition: 0,
     });

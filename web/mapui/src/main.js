@@ -15,7 +15,7 @@ import { fromLonLat, toLonLat } from 'ol/proj';
 import { gql } from './gql.js';
 import { clear, h, num } from './dom.js';
 import { LAYERS, STATUS, statusName } from './labels.js';
-import { makeLayers, tileURL } from './layers.js';
+import { makeLayers, OPEN, tileURL } from './layers.js';
 import { highlightStyle } from './styles.js';
 import { Panel } from './panel.js';
 import { Drill } from './drill.js';
@@ -120,7 +120,13 @@ async function main() {
 
   // Live updates reload the incident tiles under a new URL (the browser may keep the
   // old ones for their max-age) and refresh whatever shows an incident.
-  let version = 0;
+  const incidents = { statuses: OPEN, version: 0 };
+  const reloadIncidents = () => layers.incident.getSource().setUrl(tileURL('incident', incidents));
+  const openOnly = document.getElementById('open-only');
+  openOnly.addEventListener('change', () => {
+    incidents.statuses = openOnly.checked ? OPEN : null;
+    reloadIncidents();
+  });
   let reloadTimer = null;
   const liveEl = document.getElementById('live');
   startLive({
@@ -134,7 +140,8 @@ async function main() {
       toast(`${inc.code} ${inc.name}：${statusName(inc.status)}`, inc.overdue);
       clearTimeout(reloadTimer);
       reloadTimer = setTimeout(() => {
-        layers.incident.getSource().setUrl(tileURL('incident', ++version));
+        incidents.version++;
+        reloadIncidents();
         counts.refresh();
         loadHeader();
       }, 500);
@@ -184,6 +191,8 @@ function buildLayerList(layers) {
     rows[key] = count;
     ul.append(h('li', {}, h('label', { for: 'toggle-' + key }, box, h('span', { class: 'swatch swatch-' + key }), name), count));
   }
+  ul.append(h('li', { class: 'sub' }, h('label', { for: 'open-only' },
+    h('input', { type: 'checkbox', id: 'open-only', checked: true }), '仅显示未办结事件')));
   return {
     update(c) {
       const text = c ? {
