@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -14,7 +15,7 @@ import (
 
 // TestMapPage drives the map page in headless chromium like an operator: it loads the
 // district, toggles a layer, drills into a street by clicking it, clicks an incident and
-// checks the side panel against GraphQL. Screenshots are kept (the test log names the
+// checks the side panel against GraphQL, then sees a newly reported incident arrive live. Screenshots are kept (the test log names the
 // folder; /tmp/map.png is the last one).
 func TestMapPage(t *testing.T) {
 	a := mapAPI(t)
@@ -153,7 +154,21 @@ func TestMapPage(t *testing.T) {
 				got, want.Node.Status, len(want.Node.Timeline), len(want.Node.NearbyCameras))
 		}
 	})
-	last := b.screenshot(t, shots, "3-incident")
+	b.screenshot(t, shots, "3-incident")
+
+	t.Run("a reported incident appears live", func(t *testing.T) {
+		b.wait(t, "live updates to connect", `window.__gridhub.live === true`)
+		var centre [2]float64
+		b.eval(t, `window.__gridhub.center()`, &centre)
+		var r struct{ ReportIncident struct{ ID, Code string } }
+		a.data(`mutation($in: ReportIncidentInput!, $key: String!) { reportIncident(input: $in, idempotencyKey: $key) { id code } }`,
+			map[string]any{"key": fmt.Sprintf("map-test-%d", time.Now().UnixNano()), "in": map[string]any{
+				"title": "路灯不亮", "category": "市容环境", "source": "WECHAT", "location": []float64{centre[0] + 0.0003, centre[1]}}}, &r)
+		b.wait(t, "the page to announce it", fmt.Sprintf(`document.getElementById('toasts').textContent.indexOf(%q) >= 0`, r.ReportIncident.Code))
+		b.wait(t, "the incident on the map", fmt.Sprintf(`window.__gridhub.layers.incident.getFeaturesInExtent(
+			window.__gridhub.map.getView().calculateExtent()).some((f) => f.get('id') === %q)`, r.ReportIncident.ID))
+	})
+	last := b.screenshot(t, shots, "4-live")
 	if png, err := os.ReadFile(last); err == nil {
 		_ = os.WriteFile("/tmp/map.png", png, 0o644)
 	}
