@@ -7,18 +7,21 @@ import { gql, isAbort, latest } from './gql.js';
 import { clear, h } from './dom.js';
 import { LEVEL } from './labels.js';
 import { UNIT } from './queries.js';
-import { unitStyle } from './styles.js';
+import { drillState, unitStyle } from './styles.js';
 
 const geojson = new GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
 
 export class Drill {
-  constructor(map, { onUnit, onError }) {
+  // onLevel(level) tells which level the children shown are, so the tiles can
+  // stop labelling it.
+  constructor(map, { onUnit, onError, onLevel }) {
     this.map = map;
     this.onUnit = onUnit;
     this.onError = onError;
+    this.onLevel = onLevel;
     this.nav = document.getElementById('breadcrumb');
     this.source = new VectorSource();
-    map.addLayer(new VectorLayer({ source: this.source, style: unitStyle, zIndex: 8 }));
+    map.addLayer(new VectorLayer({ source: this.source, style: unitStyle, zIndex: 8, declutter: true }));
     this.unit = null;
     this.load = latest((signal, code) => gql(UNIT, { code }, signal));
   }
@@ -38,10 +41,17 @@ export class Drill {
       return null;
     }
     this.unit = g;
-    const f = geojson.readFeature({ type: 'Feature', geometry: g.geometry, properties: {} });
+    const f = geojson.readFeature({ type: 'Feature', geometry: g.geometry, properties: { role: 'unit' } });
     this.source.clear();
     // The district's outline is always drawn by the tiles; a unit inside it is outlined here.
     if (g.level !== 'DISTRICT') this.source.addFeature(f);
+    // Its children are drawn whatever the zoom, so that a drill always shows the next level.
+    this.source.addFeatures(g.children.map((c) => geojson.readFeature({
+      type: 'Feature', geometry: c.geometry, properties: { role: 'child', name: c.name, code: c.code, level: c.level },
+    })));
+    drillState.unitCode = g.code;
+    drillState.childLevel = g.children.length ? g.children[0].level : null;
+    this.onLevel();
     this.breadcrumb(g);
     if (fit) {
       this.map.getView().fit(f.getGeometry().getExtent(), { padding: [60, 40, 40, 40], duration: 350 });

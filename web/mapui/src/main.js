@@ -11,10 +11,9 @@ import VectorLayer from 'ol/layer/Vector';
 import VectorSource from 'ol/source/Vector';
 import GeoJSON from 'ol/format/GeoJSON';
 import { Attribution, ScaleLine, Zoom } from 'ol/control';
-import { fromLonLat, toLonLat } from 'ol/proj';
+import { fromLonLat } from 'ol/proj';
 import { gql } from './gql.js';
-import { clear, h, num } from './dom.js';
-import { LAYERS, STATUS, statusName } from './labels.js';
+import { LAYERS, statusName } from './labels.js';
 import { makeLayers, OPEN, tileURL } from './layers.js';
 import { highlightStyle } from './styles.js';
 import { Panel } from './panel.js';
@@ -23,13 +22,14 @@ import { Counts } from './counts.js';
 import { setupSearch } from './search.js';
 import { startLive } from './live.js';
 import { DISTRICT } from './queries.js';
+import { hook, installHooks } from './hooks.js';
+import { buildLayerList, buildLegend, loadHeader } from './sidebar.js';
+import { showError, tick, toast } from './notify.js';
+import { readLink, writeLink } from './link.js';
 
 // Which feature a click means when several are under the pointer: points before
 // polygons, incidents first.
 const PRIORITY = { incident: 0, camera: 1, service_point: 2, party_unit: 3, building: 4, grid: 5 };
-
-// The test and operator hook: state the page exposes for automation.
-const hook = (window.__gridhub = { rendered: false, counts: {}, live: false, shown: null });
 
 async function main() {
   const config = await fetch('config.json').then((r) => r.json()).catch(() => ({ basemap: null }));
@@ -57,14 +57,28 @@ async function main() {
   const panel = new Panel({
     onDrill: (code) => drill.to(code),
     onSelect: (id) => panel.show(id),
-    onClose: () => highlight.clear(),
+    onClose: () => {
+      highlight.clear();
+      link.select = null;
+      writeLink(link);
+    },
     onShown: (node, legal) => {
+      link.select = node.id;
+      writeLink(link);
       hook.shown = { node, legal };
       highlight.clear();
       if (node.geometry) highlight.addFeature(geojson.readFeature({ type: 'Feature', geometry: node.geometry, properties: {} }));
     },
   });
-  const drill = new Drill(map, { onUnit: () => {}, onError: showError });
+  const link = readLink();
+  const drill = new Drill(map, {
+    onUnit: (g) => {
+      link.unit = g.level === 'DISTRICT' ? null : g.code;
+      writeLink(link);
+    },
+    onError: showError,
+    onLevel: () => layers.grid.changed(),
+  });
   hook.select = (id) => panel.show(id);
   hook.drill = (code) => drill.to(code);
 
@@ -153,105 +167,12 @@ async function main() {
   const d = district && district.grids.edges[0];
   if (d) {
     document.getElementById('title').textContent = `${d.node.name}网格化社会治理指挥地图`;
-    await drill.to(d.node.code);
+    const { unit, select } = readLink();
+    await drill.to(unit || d.node.code);
+    if (select) panel.show(select);
   }
   setInterval(tick, 1000);
   tick();
-}
-
-// installHooks lets automation (the browser test, a wall-screen controller) find and
-// move to things in page coordinates, so that it can click like an operator does.
-function installHooks(map, featureAt) {
-  const offset = () => map.getTargetElement().getBoundingClientRect();
-  hook.pixelOf = (lon, lat) => {
-    const p = map.getPixelFromCoordinate(fromLonLat([lon, lat]));
-    const r = offset();
-    return [p[0] + r.left, p[1] + r.top];
-  };
-  hook.featureAt = (x, y) => {
-    const r = offset();
-    const best = featureAt([x - r.left, y - r.top]);
-    return best && { layer: best.key, id: best.f.get('id'), level: best.f.get('level'), code: best.f.get('code'), count: best.f.get('count') };
-  };
-  hook.goTo = (lon, lat, zoom) => {
-    hook.rendered = false;
-    map.getView().setCenter(fromLonLat([lon, lat]));
-    map.getView().setZoom(zoom);
-  };
-  hook.center = () => toLonLat(map.getView().getCenter());
-}
-
-function buildLayerList(layers) {
-  const ul = document.getElementById('layers');
-  const rows = {};
-  for (const { key, name, on } of LAYERS) {
-    const count = h('span', { class: 'count', id: 'count-' + key }, '…');
-    const box = h('input', { type: 'checkbox', id: 'toggle-' + key, checked: on, dataset: { layer: key } });
-    box.addEventListener('change', () => layers[key].setVisible(box.checked));
-    rows[key] = count;
-    ul.append(h('li', {}, h('label', { for: 'toggle-' + key }, box, h('span', { class: 'swatch swatch-' + key }), name), count));
-  }
-  ul.append(h('li', { class: 'sub' }, h('label', { for: 'open-only' },
-    h('input', { type: 'checkbox', id: 'open-only', checked: true }), '仅显示未办结事件')));
-  return {
-    update(c) {
-      const text = c ? {
-        grid: num(c.grids),
-        building: num(c.buildings),
-        party_unit: num(c.partyUnits),
-        camera: `${num(c.cameras)} · 在线 ${num(c.camerasOnline)}`,
-        service_point: num(c.servicePoints),
-        incident: `${num(c.incidents)} · 未办结 ${num(c.openIncidents)}`,
-      } : {};
-      for (const key of Object.keys(rows)) rows[key].textContent = text[key] || '—';
-    },
-  };
-}
-
-function buildLegend() {
-  const ul = document.getElementById('legend');
-  for (const [s, { name }] of Object.entries(STATUS)) {
-    ul.append(h('li', {}, h('span', { class: 'dot', dataset: { status: s } }), name));
-  }
-  ul.append(h('li', {}, h('span', { class: 'ring' }), '已超期'));
-  ul.append(h('li', {}, h('span', { class: 'cluster' }, 'n'), '聚合（红圈含超期）'));
-}
-
-async function loadHeader() {
-  const el = document.getElementById('kpis');
-  try {
-    const { stats: s } = await gql('{ stats { population cameras camerasOnline openIncidents overdueIncidents } }');
-    const kpi = (label, value, cls) => h('div', { class: 'kpi ' + (cls || '') }, h('span', { class: 'v' }, value), h('span', { class: 'l' }, label));
-    clear(el).append(
-      kpi('实有人口', num(s.population)),
-      kpi('未办结事件', num(s.openIncidents), 'warn'),
-      kpi('超期事件', num(s.overdueIncidents), 'alert'),
-      kpi('监控在线率', s.cameras ? (100 * s.camerasOnline / s.cameras).toFixed(1) + '%' : '—'));
-  } catch (e) {
-    clear(el);
-  }
-}
-
-function tick() {
-  const now = new Date();
-  document.getElementById('clock').textContent = now.toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
-}
-
-let errorTimer = null;
-function showError(msg) {
-  const el = document.getElementById('error');
-  el.textContent = msg;
-  el.hidden = false;
-  clearTimeout(errorTimer);
-  errorTimer = setTimeout(() => { el.hidden = true; }, 6000);
-}
-
-function toast(msg, alert) {
-  const box = document.getElementById('toasts');
-  const t = h('div', { class: 'toast' + (alert ? ' alert' : '') }, msg);
-  box.prepend(t);
-  while (box.children.length > 4) box.lastChild.remove();
-  setTimeout(() => t.remove(), 8000);
 }
 
 main().catch((e) => showError('地图初始化失败：' + e.message));

@@ -33,7 +33,7 @@ export const UNIT = `query Unit($code: String!) {
   grid(code: $code) {
     id code name level geometry population workerName
     parent { code name level parent { code name level parent { code name level } } }
-    children { id code name level }
+    children { id code name level geometry }
   }
 }`;
 

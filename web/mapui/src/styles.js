@@ -36,10 +36,15 @@ function gridStyle(f) {
   });
 }
 
+// drillState names the unit drilled into and the level of its children, which the
+// drill-down layer outlines and names: the tiles' labels of those stand aside so that
+// no name shows twice.
+export const drillState = { unitCode: null, childLevel: null };
+
 function labelStyle(f) {
   const level = f.get('level');
   // The district's own name is the page title; its label would sit on a street's.
-  if (level === 'DISTRICT') return null;
+  if (level === 'DISTRICT' || level === drillState.childLevel || f.get('code') === drillState.unitCode) return null;
   const name = f.get('name');
   return cached('label:' + level + ':' + name, () => new Style({
     text: new Text({
@@ -164,10 +169,28 @@ export const highlightStyle = [
   }),
 ];
 
-export const unitStyle = new Style({
+const unitOutline = new Style({
   stroke: new Stroke({ color: '#fbbf24', width: 3 }),
   fill: new Fill({ color: 'rgba(251, 191, 36, 0.06)' }),
+  zIndex: 2,
 });
+
+// unitStyle draws the unit drilled into and, named, the units one level down in it.
+export function unitStyle(f) {
+  if (f.get('role') === 'unit') return unitOutline;
+  const name = f.get('name');
+  return cached('child:' + name, () => new Style({
+    stroke: new Stroke({ color: 'rgba(253, 224, 71, 0.75)', width: 1.4, lineDash: [6, 3] }),
+    text: new Text({
+      text: name,
+      font: `bold 14px ${FONT}`,
+      fill: new Fill({ color: '#fef3c7' }),
+      stroke: new Stroke({ color: 'rgba(6, 12, 24, 0.9)', width: 3 }),
+      overflow: true,
+    }),
+    zIndex: 1,
+  }));
+}
 
 function hexAlpha(hex, a) {
   const n = parseInt(hex.slice(1), 16);
