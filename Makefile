@@ -14,7 +14,7 @@ export GRIDHUB_PGPORT := $(PGPORT)
 GO ?= go
 SCALE ?= 1
 
-.PHONY: run test db build seed migrate generate vet check clean-db
+.PHONY: run test db chromium build seed migrate generate vet check clean-db
 
 db:
 ifdef USE_LOCAL
@@ -22,6 +22,10 @@ ifdef USE_LOCAL
 else
 	@bash scripts/postgis.sh
 endif
+
+# The browser test drives Debian's chromium.
+chromium:
+	@bash scripts/chromium.sh
 
 build:
 	$(GO) build -o bin/gridhub .
@@ -36,7 +40,7 @@ seed: db build
 migrate: db build
 	./bin/gridhub migrate
 
-test: db
+test: db chromium
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 

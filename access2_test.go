@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -191,6 +192,67 @@ func TestPolicyAndKeysFromTheCommandLine(t *testing.T) {
 		}, &out, nil)
 		if err == nil || !strings.Contains(err.Error(), "SPACESHIP") {
 			t.Errorf("got %v, want an error naming the unknown layer", err)
+		}
+	})
+}
+
+func TestTilesObeyTheRole(t *testing.T) {
+	g := guardedDistrict(t)
+	// z14 tile over the district centre, in the street office's street.
+	const z, x, y = 14, 13190, 6150
+	get := func(key, layer string) (int, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, g.srv.URL+"/tiles/"+layer+"/"+strconv.Itoa(z)+"/"+strconv.Itoa(x)+"/"+strconv.Itoa(y)+".mvt", nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	t.Run("the public may not fetch camera tiles", func(t *testing.T) {
+		if code, _ := get("", "camera"); code != http.StatusForbidden {
+			t.Errorf("status %d, want 403", code)
+		}
+	})
+	t.Run("the public's all-layers tile has no camera, building or party layer", func(t *testing.T) {
+		_, b := get("", "all")
+		for _, name := range []string{"camera", "building", "party_unit"} {
+			if bytes.Contains(b, []byte(name)) {
+				t.Errorf("the tile holds a %s layer", name)
+			}
+		}
+	})
+	t.Run("the public's incident tile carries no titles or codes", func(t *testing.T) {
+		code, b := get("", "incident")
+		if code != http.StatusOK && code != http.StatusNoContent {
+			t.Fatalf("status %d", code)
+		}
+		if bytes.Contains(b, []byte("SJ2")) || bytes.Contains(b, []byte("code")) {
+			t.Error("an incident code reached the public")
+		}
+	})
+	t.Run("a street office's tile of another street is empty", func(t *testing.T) {
+		// z14 over 少先路 (street 001): whatever it holds, it is not the office's.
+		lon := g.scalarF(`SELECT ST_X(ST_PointOnSurface(geom)) FROM grids WHERE code = '150203001'`)
+		lat := g.scalarF(`SELECT ST_Y(ST_PointOnSurface(geom)) FROM grids WHERE code = '150203001'`)
+		n := 1 << 14
+		tx := int((lon + 180) / 360 * float64(n))
+		ty := int((1 - math.Log(math.Tan(lat*math.Pi/180)+1/math.Cos(lat*math.Pi/180))/math.Pi) / 2 * float64(n))
+		req, _ := http.NewRequest(http.MethodGet, g.srv.URL+"/tiles/incident/14/"+strconv.Itoa(tx)+"/"+strconv.Itoa(ty)+".mvt", nil)
+		req.Header.Set("Authorization", "Bearer "+g.keys["street_office"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		inside := g.scalar(`SELECT count(*) FROM incidents i JOIN grids gr ON gr.id = i.grid_id WHERE gr.code LIKE '150203002%'
+			AND i.geom && ST_Transform(ST_TileEnvelope(14, $1, $2), 4326)`, tx, ty)
+		if inside == 0 && resp.StatusCode != http.StatusNoContent {
+			t.Errorf("status %d, want 204 (nothing of its street in this tile)", resp.StatusCode)
 		}
 	})
 }

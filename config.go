@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"gridhub/geo"
+	"gridhub/web/mapui"
 )
 
 // config is everything the program reads from flags and the environment.
@@ -29,6 +30,10 @@ type config struct {
 
 	// TileClusterBelow: vector tiles of point layers hold clusters at zooms below it.
 	TileClusterBelow int
+	// Basemap is an XYZ tile URL template the map page draws under the hub's layers
+	// (empty: a plain background).
+	Basemap            string
+	BasemapAttribution string
 
 	// Policy is the roles; AnonymousRole the one of callers without a credential ("": refused).
 	Policy        *auth.Policy
@@ -86,6 +91,8 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (config,
 	fs.StringVar(&c.KeyName, "name", "", "keys create: who the key is for")
 	fs.StringVar(&c.KeyFence, "fence", "", "keys create: the grid code a fenced role's key is cut to")
 	fs.DurationVar(&c.KeyExpires, "expires", 0, "keys create: lifetime, e.g. 2160h; 0: no expiry")
+	fs.StringVar(&c.Basemap, "basemap", getenv("GRIDHUB_BASEMAP"), "XYZ tile URL template drawn under the map page's layers, in web mercator on WGS84/CGCS2000 (GRIDHUB_BASEMAP)")
+	fs.StringVar(&c.BasemapAttribution, "basemap-attribution", getenv("GRIDHUB_BASEMAP_ATTRIBUTION"), "credit line shown with the basemap (GRIDHUB_BASEMAP_ATTRIBUTION)")
 	fs.IntVar(&c.SeedScale, "scale", 1, "seed: multiply buildings and incidents")
 	fs.BoolVar(&c.SeedIfEmpty, "if-empty", false, "seed: only when the database holds no district")
 	if err := fs.Parse(args); err != nil {
@@ -151,6 +158,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (config,
 		if c.AllowList, err = loadAllowList(*allowList); err != nil {
 			return c, err
 		}
+	}
+	if err := mapui.CheckBasemap(c.Basemap); err != nil {
+		return c, fmt.Errorf("basemap: %w", err)
 	}
 	c.MaxConns = int32(*conns)
 	c.RequestTimeout = *timeout

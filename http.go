@@ -17,6 +17,7 @@ import (
 	"gridhub/loaders"
 	"gridhub/store"
 	"gridhub/web/graphiql"
+	"gridhub/web/mapui"
 )
 
 // newHandler wires the routes: GraphiQL at /, the API at /graphql, health and metrics.
@@ -56,6 +57,7 @@ func newHandler(st *store.Store, cfg config, log *slog.Logger) (http.Handler, fu
 	tl := &tiles{st: st, log: log, opts: store.TileOptions{ClusterBelow: cfg.TileClusterBelow}}
 	mux.Handle("GET /tiles/{layer}/{z}/{x}/{y}", an.middleware(withTimeout(cfg.RequestTimeout, http.HandlerFunc(tl.tile))))
 	mux.Handle("GET /tiles/{file}", withTimeout(cfg.RequestTimeout, http.HandlerFunc(tl.tileJSON)))
+	mux.Handle("/map/", mapui.Handler(mapui.Options{Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, ClusterBelow: cfg.TileClusterBelow}))
 	mux.Handle("/", graphiql.Handler())
 
 	c := cors.New(cors.Options{

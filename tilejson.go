@@ -69,7 +69,8 @@ func vectorLayers(l model.Layer, clusterBelow int) []vectorLayer {
 		vl.Description = "Service points: legal service, mediation, civilisation practice, enforcement, studios, police." + cluster
 		vl.Fields["kind"] = "String: LEGAL_SERVICE, MEDIATION, CIVILIZATION_PRACTICE, ENFORCEMENT, STUDIO or POLICE"
 	case model.LayerIncident:
-		vl.Description = "Incidents (事件) in every status; overdue is computed when the tile is built." + cluster
+		vl.Description = "Incidents (事件), in every status unless the tile URL asks for some with ?statuses=REPORTED,ACCEPTED,…; " +
+			"overdue is computed when the tile is built." + cluster
 		vl.Fields["name"] = "String: title"
 		vl.Fields["code"] = "String: incident code"
 		vl.Fields["status"] = "String: REPORTED, ACCEPTED, DISPATCHED, IN_PROGRESS, RESOLVED, CLOSED or REJECTED"

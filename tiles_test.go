@@ -97,10 +97,11 @@ func decodeTile(t testing.TB, a *api, layer string, tile maptile.Tile) map[strin
 	return out
 }
 
-// inTileSQL counts a point layer's rows inside a tile (half-open, as clusters count).
-func inTileSQL(table string) string {
+// inTileSQL counts a point layer's rows inside a tile (half-open, as clusters count)
+// and matching where.
+func inTileSQL(table, where string) string {
 	return `SELECT count(*) FROM ` + table + ` t, ST_TileEnvelope($1, $2, $3) e, ST_Transform(t.geom, 3857) m
-WHERE ST_X(m) >= ST_XMin(e) AND ST_X(m) < ST_XMax(e) AND ST_Y(m) > ST_YMin(e) AND ST_Y(m) <= ST_YMax(e)`
+WHERE ST_X(m) >= ST_XMin(e) AND ST_X(m) < ST_XMax(e) AND ST_Y(m) > ST_YMin(e) AND ST_Y(m) <= ST_YMax(e) AND ` + where
 }
 
 // inBufferSQL counts a layer's rows whose geometry reaches into the tile with its buffer.
@@ -215,15 +216,16 @@ func tableOf(l model.Layer) string {
 		model.LayerCamera: "cameras", model.LayerServicePoint: "service_points", model.LayerIncident: "incidents"}[l]
 }
 
-// clusterSums adds up a clustered layer's counts over the tiles of zoom z covering the district.
-func clusterSums(t *testing.T, a *api, name string, z int) (count, overdue, ones int) {
+// clusterSums adds up a clustered layer's counts over the tiles of zoom z covering the
+// district, asking with the URL query and counting in SQL the rows matching where.
+func clusterSums(t *testing.T, a *api, name string, z int, query, where string) (count, overdue, ones int) {
 	t.Helper()
 	lo := maptile.At([2]float64{109.77, 40.71}, maptile.Zoom(z))
 	hi := maptile.At([2]float64{109.91, 40.59}, maptile.Zoom(z))
 	for x := lo.X; x <= hi.X; x++ {
 		for y := lo.Y; y <= hi.Y; y++ {
 			tile := maptile.New(x, y, maptile.Zoom(z))
-			r := getTile(t, a, fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", name, z, x, y), nil)
+			r := getTile(t, a, fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt%s", name, z, x, y, query), nil)
 			if r.status == http.StatusNoContent {
 				continue
 			}
@@ -231,7 +233,7 @@ func clusterSums(t *testing.T, a *api, name string, z int) (count, overdue, ones
 			if err != nil || len(ls) != 1 {
 				t.Fatalf("tile %v: %d layers, %v", tile, len(ls), err)
 			}
-			inTile := a.scalar(inTileSQL(tableOf(model.Layer(strings.ToUpper(name)))), z, int(x), int(y))
+			inTile := a.scalar(inTileSQL(tableOf(model.Layer(strings.ToUpper(name))), where), z, int(x), int(y))
 			sum := 0
 			for _, f := range ls[0].Features {
 				n := int(f.Properties["count"].(float64))
@@ -265,7 +267,7 @@ func TestTileClustersAddUpExactly(t *testing.T) {
 	}{{model.LayerIncident, 11}, {model.LayerIncident, 13}, {model.LayerCamera, 12}} {
 		name := store.TileLayerName(tc.layer)
 		t.Run(fmt.Sprintf("%s clusters at z%d sum to the layer", name, tc.z), func(t *testing.T) {
-			count, overdue, ones := clusterSums(t, a, name, tc.z)
+			count, overdue, ones := clusterSums(t, a, name, tc.z, "", "true")
 			if want := a.scalar(`SELECT count(*) FROM ` + tableOf(tc.layer)); count != want {
 				t.Errorf("clusters count %d, the layer has %d", count, want)
 			}
@@ -280,6 +282,47 @@ func TestTileClustersAddUpExactly(t *testing.T) {
 	}
 }
 
+func TestTileStatusesFilterIncidents(t *testing.T) {
+	a := mapAPI(t)
+	const open = "t.status IN ('REPORTED', 'ACCEPTED', 'DISPATCHED', 'IN_PROGRESS')"
+	t.Run("clusters of open incidents count the open incidents", func(t *testing.T) {
+		count, _, _ := clusterSums(t, a, "incident", 12, "?statuses=REPORTED,ACCEPTED,DISPATCHED,IN_PROGRESS", open)
+		if want := a.scalar(`SELECT count(*) FROM incidents t WHERE ` + open); count != want || want == 0 {
+			t.Errorf("clusters count %d, %d incidents are open", count, want)
+		}
+	})
+	t.Run("features keep only the statuses asked for", func(t *testing.T) {
+		c := centreTile(15)
+		r := getTile(t, a, fmt.Sprintf("/tiles/all/%d/%d/%d.mvt?statuses=CLOSED", c.Z, c.X, c.Y), nil)
+		ls, err := mvt.Unmarshal(r.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, l := range ls {
+			for _, f := range l.Features {
+				if l.Name == "incident" {
+					n++
+					if f.Properties["status"] != "CLOSED" {
+						t.Fatalf("a %v incident in a CLOSED tile", f.Properties["status"])
+					}
+				}
+			}
+		}
+		if want := a.scalar(inBufferSQL("incidents", " AND t.status = 'CLOSED'"), c.Z, c.X, c.Y); n != want {
+			t.Errorf("%d closed incidents in the tile, SQL counts %d", n, want)
+		}
+	})
+	t.Run("an unknown status is a bad request, and layers without incidents ignore the filter", func(t *testing.T) {
+		if r := getTile(t, a, "/tiles/incident/12/3297/1541.mvt?statuses=OPEN", nil); r.status != http.StatusBadRequest {
+			t.Errorf("statuses=OPEN: status %d", r.status)
+		}
+		if r := getTile(t, a, "/tiles/grid/12/3297/1541.mvt?statuses=CLOSED", nil); r.status != http.StatusOK {
+			t.Errorf("a grid tile with statuses: status %d: %s", r.status, r.body)
+		}
+	})
+}
+
 func TestTileResponses(t *testing.T) {
 	a := mapAPI(t)
 	c := centreTile(14)
@@ -292,13 +335,13 @@ func TestTileResponses(t *testing.T) {
 		if e := ok.header.Get("ETag"); !strings.HasPrefix(e, `"`) || len(e) < 18 {
 			t.Errorf("ETag %q, want a strong one", e)
 		}
-		if cc := ok.header.Get("Cache-Control"); cc != "max-age=30" {
+		if cc := ok.header.Get("Cache-Control"); cc != "private, max-age=30" {
 			t.Errorf("Cache-Control %q", cc)
 		}
 	})
 	t.Run("grids are cached longer", func(t *testing.T) {
 		r := getTile(t, a, fmt.Sprintf("/tiles/grid/%d/%d/%d.mvt", c.Z, c.X, c.Y), nil)
-		if cc := r.header.Get("Cache-Control"); cc != "max-age=3600" {
+		if cc := r.header.Get("Cache-Control"); cc != "private, max-age=3600" {
 			t.Errorf("Cache-Control %q", cc)
 		}
 	})

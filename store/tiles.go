@@ -38,6 +38,9 @@ const (
 type TileOptions struct {
 	// ClusterBelow: the point layers come as clusters at zooms below it (0: never).
 	ClusterBelow int
+	// Statuses keeps the incidents in these statuses only (empty: all), so that the
+	// clusters of a map showing open incidents count open incidents.
+	Statuses []model.IncidentStatus
 }
 
 // TileLayerName is the MVT layer a data layer is written to, and its name in tile URLs.
@@ -63,20 +66,30 @@ func GridLevelsAt(z int) []model.GridLevel {
 // (see tileSQL for what each holds). A tile with nothing in it is empty, not an error.
 // The tile is not checked: call geo.CheckTile first for client input.
 func (s *Store) Tile(ctx context.Context, ls []model.Layer, z, x, y int, o TileOptions) ([]byte, error) {
-	q := tileSQL(ls, z, o)
+	p := args{z, x, y}
+	if len(o.Statuses) > 0 && contains(ls, model.LayerIncident) {
+		p = append(p, strs(o.Statuses))
+	}
+	q := tileSQL(ctx, ls, z, o, &p)
 	if q == "" {
 		return nil, nil
 	}
 	var b []byte
-	if err := s.pool.QueryRow(ctx, q, z, x, y).Scan(&b); err != nil {
+	if err := s.pool.QueryRow(ctx, q, p...).Scan(&b); err != nil {
 		return nil, wrap(err, "build tile")
 	}
 	return b, nil
 }
 
-// TileSQL is the statement Tile runs for z/x/y (parameters $1, $2, $3), for tests and
-// benchmarks that look at the plan or compare against it.
-func TileSQL(ls []model.Layer, z int, o TileOptions) string { return tileSQL(ls, z, o) }
+// TileSQL is the statement Tile runs for z/x/y (parameters $1, $2, $3, and the statuses
+// as $4 when o has them), for tests and benchmarks that look at the plan.
+func TileSQL(ls []model.Layer, z int, o TileOptions) string {
+	p := args{0, 0, 0}
+	if len(o.Statuses) > 0 && contains(ls, model.LayerIncident) {
+		p = append(p, nil)
+	}
+	return tileSQL(context.Background(), ls, z, o, &p)
+}
 
 // Extent is a lon/lat rectangle (WGS84).
 type Extent struct{ MinLon, MinLat, MaxLon, MaxLat float64 }
