@@ -18,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"gridhub/auth"
 	"gridhub/graph"
 	"gridhub/live"
 	"gridhub/model"
@@ -37,13 +38,22 @@ const (
 // newGraphQL builds the GraphQL handler with only the transports we serve: POST
 // application/json, GET for queries, and websocket. Form and text/plain transports are
 // left out so that no cross-site form can post a mutation without a CORS preflight.
-func newGraphQL(st *store.Store, hub *live.Hub, cfg config, log *slog.Logger, m *metrics) http.Handler {
+func newGraphQL(st *store.Store, hub *live.Hub, an *authenticator, au *auditor, cfg config, log *slog.Logger, m *metrics) http.Handler {
 	r := &resolvers.Resolver{Store: st, Live: hub, Log: log, Cursor: resolvers.NewCursors(cfg.CursorSecret)}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: r, Complexity: complexity()}))
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
 		InitTimeout:           10 * time.Second,
-		InitFunc: func(ctx context.Context, _ transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		InitFunc: func(ctx context.Context, init transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+			// Browsers cannot set headers on a websocket: the credential comes in
+			// connection_init, as GraphiQL and Apollo send it.
+			if cred := init.Authorization(); cred != "" || auth.From(ctx) == nil {
+				p, err := an.principal(ctx, bearer(cred))
+				if err != nil {
+					return transport.AppendCloseReason(ctx, "unauthenticated"), nil, err
+				}
+				ctx = resolvers.WithActor(auth.With(ctx, p), p.Name)
+			}
 			// A subscriber that falls too far behind is disconnected with this reason.
 			ctx, cancel := context.WithCancel(ctx)
 			ctx = live.WithDrop(ctx, cancel)
@@ -61,13 +71,19 @@ func newGraphQL(st *store.Store, hub *live.Hub, cfg config, log *slog.Logger, m 
 	srv.SetDisableSuggestion(true)
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	if cfg.AllowList != nil {
+		srv.Use(allowList(cfg.AllowList))
+	}
 	srv.Use(shapeLimit{})
-	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.Use(&roleLimits{})
+	srv.Use(&extension.ComplexityLimit{Func: roleComplexity(cfg.ComplexityLimit)})
+	srv.AroundFields(guardFields)
 	srv.SetErrorPresenter(presenter(log, m))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.Error("panic in resolver", "id", reqID(ctx), "panic", fmt.Sprint(v))
 		return errPanic
 	})
+	srv.AroundOperations(au.around)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		op := graphql.GetOperationContext(ctx).OperationName
 		if op == "" {

@@ -31,10 +31,12 @@ func newHandler(st *store.Store, cfg config, log *slog.Logger) (http.Handler, fu
 		defer close(done)
 		_ = hub.Run(ctx)
 	}()
-	gql := newGraphQL(st, hub, cfg, log, m)
+	an := newAuthenticator(st, cfg.Policy, cfg, log)
+	au := newAuditor(st, log, reg)
+	gql := newGraphQL(st, hub, an, au, cfg, log, m)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, withTimeout(cfg.RequestTimeout, loaders.Middleware(st, gql))))
+	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, an.middleware(withTimeout(cfg.RequestTimeout, loaders.Middleware(st, gql)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -53,7 +55,7 @@ func newHandler(st *store.Store, cfg config, log *slog.Logger) (http.Handler, fu
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	tl := &tiles{st: st, log: log, opts: store.TileOptions{ClusterBelow: cfg.TileClusterBelow}}
-	mux.Handle("GET /tiles/{layer}/{z}/{x}/{y}", withTimeout(cfg.RequestTimeout, http.HandlerFunc(tl.tile)))
+	mux.Handle("GET /tiles/{layer}/{z}/{x}/{y}", an.middleware(withTimeout(cfg.RequestTimeout, http.HandlerFunc(tl.tile))))
 	mux.Handle("GET /tiles/{file}", withTimeout(cfg.RequestTimeout, http.HandlerFunc(tl.tileJSON)))
 	mux.Handle("/map/", mapui.Handler(mapui.Options{Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, ClusterBelow: cfg.TileClusterBelow}))
 	mux.Handle("/", graphiql.Handler())
@@ -66,7 +68,7 @@ func newHandler(st *store.Store, cfg config, log *slog.Logger) (http.Handler, fu
 		AllowCredentials: false,
 		MaxAge:           600,
 	})
-	return requestID(accessLog(log, c.Handler(mux))), func() { stop(); <-done }
+	return requestID(accessLog(log, c.Handler(mux))), func() { stop(); <-done; au.close() }
 }
 
 type requestIDKey struct{}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"gridhub/auth"
 	"io"
 	"log/slog"
 	"net/http"
@@ -39,8 +40,20 @@ func (c countingTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.
 }
 func (countingTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// testConfig serves the built-in roles, with callers without a credential acting as the
+// command centre (the graph's own tests read everything) and its rate limit lifted.
 func testConfig() config {
+	policy, err := auth.LoadPolicy("")
+	if err != nil {
+		panic(err)
+	}
+	cc := policy.Roles["command_center"]
+	cc.Rate.PerSecond, cc.Rate.Burst = 1e6, 1e6
 	return config{
+		Policy:          policy,
+		AnonymousRole:   "command_center",
+		JWT:             &auth.JWTConfig{},
+		AuthFailures:    auth.Rate{PerSecond: 1000, Burst: 1000},
 		CORSOrigins:     []string{"http://localhost:8080"},
 		CursorSecret:    []byte("test-secret"),
 		RequestTimeout:  30 * time.Second,
@@ -117,10 +130,11 @@ type gqlError struct {
 }
 
 type gqlResponse struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
-	status int
-	raw    []byte
+	Data       json.RawMessage `json:"data"`
+	Errors     []gqlError      `json:"errors"`
+	status     int
+	raw        []byte
+	retryAfter string
 }
 
 func (e gqlError) code() string { s, _ := e.Extensions["code"].(string); return s }

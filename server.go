@@ -3,7 +3,8 @@
 //
 //	gridhub [serve]            migrate, then serve GraphiQL (/), /graphql, /healthz, /readyz, /metrics
 //	gridhub migrate            apply the embedded migrations and exit
-//	gridhub seed [-scale N]    load the demo district (-if-empty: only into an empty database)
+//	gridhub seed [-scale N]    load the demo district and its demo keys (-if-empty: only into an empty database)
+//	gridhub keys create|list|revoke   manage API keys
 package main
 
 import (
@@ -39,6 +40,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
+	keysCmd := ""
+	if cmd == "keys" {
+		if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
+			return fmt.Errorf("keys: create --role R --name N [--fence CODE] [--expires DURATION] | list | revoke PREFIX")
+		}
+		keysCmd, args = args[0], args[1:]
+	}
 	cfg, err := parseConfig(cmd, args, getenv)
 	if err != nil {
 		return err
@@ -61,10 +69,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return nil
 	case "seed":
 		return runSeed(ctx, st, cfg, stdout)
+	case "keys":
+		return runKeys(ctx, st, cfg, keysCmd, stdout)
 	case "serve":
 		return serve(ctx, st, cfg, log, ready)
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, seed)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, seed, keys)", cmd)
 }
 
 func runSeed(ctx context.Context, st *store.Store, cfg config, out io.Writer) error {
@@ -75,12 +85,15 @@ func runSeed(ctx context.Context, st *store.Store, cfg config, out io.Writer) er
 		}
 		if !empty {
 			fmt.Fprintln(out, "gridhub: the database already holds a district; not seeding")
-			return nil
+			return putDemoKeys(ctx, st, out)
 		}
 	}
 	start := time.Now()
 	sum, err := seed.Run(ctx, st, seed.Options{Scale: cfg.SeedScale, Progress: out})
 	if err != nil {
+		return err
+	}
+	if err := putDemoKeys(ctx, st, out); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "gridhub: demo district loaded at scale %d in %s: %+v\n", cfg.SeedScale, time.Since(start).Round(time.Millisecond), sum)

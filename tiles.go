@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gridhub/auth"
 	"gridhub/geo"
 	"gridhub/model"
 	"gridhub/store"
@@ -85,13 +86,31 @@ func (ts *tiles) tile(w http.ResponseWriter, r *http.Request) {
 			opts.Statuses = append(opts.Statuses, st)
 		}
 	}
+	// The caller's role decides the layers: "all" holds those it may read, a layer it may
+	// not read is refused. Its fence, row filters, hidden attributes and coarsening apply
+	// inside the statement, as for every read.
+	if p := auth.From(r.Context()); p != nil {
+		var readable []model.Layer
+		for _, l := range ls {
+			if p.Role.CanRead(l) {
+				readable = append(readable, l)
+			}
+		}
+		if len(readable) < len(ls) && len(ls) == 1 {
+			http.Error(w, "the "+p.Role.Name+" role may not read the "+string(ls[0])+" layer", http.StatusForbidden)
+			return
+		}
+		ls = readable
+	}
 	b, err := ts.st.Tile(r.Context(), ls, z, x, y, opts)
 	if err != nil {
 		ts.fail(w, r, err)
 		return
 	}
 	h := w.Header()
-	h.Set("Cache-Control", "max-age="+strconv.Itoa(tileMaxAge(ls)))
+	// What a tile holds depends on the credential: shared caches must not hand it on.
+	h.Set("Cache-Control", "private, max-age="+strconv.Itoa(tileMaxAge(ls)))
+	h.Set("Vary", "Authorization")
 	if len(b) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return

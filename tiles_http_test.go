@@ -28,13 +28,13 @@ func TestTileResponses(t *testing.T) {
 		if e := ok.header.Get("ETag"); !strings.HasPrefix(e, `"`) || len(e) < 18 {
 			t.Errorf("ETag %q, want a strong one", e)
 		}
-		if cc := ok.header.Get("Cache-Control"); cc != "max-age=30" {
+		if cc := ok.header.Get("Cache-Control"); cc != "private, max-age=30" {
 			t.Errorf("Cache-Control %q", cc)
 		}
 	})
 	t.Run("grids are cached longer", func(t *testing.T) {
 		r := getTile(t, a, fmt.Sprintf("/tiles/grid/%d/%d/%d.mvt", c.Z, c.X, c.Y), nil)
-		if cc := r.header.Get("Cache-Control"); cc != "max-age=3600" {
+		if cc := r.header.Get("Cache-Control"); cc != "private, max-age=3600" {
 			t.Errorf("Cache-Control %q", cc)
 		}
 	})

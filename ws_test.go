@@ -19,6 +19,17 @@ type wsClient struct {
 
 func dialWS(t testing.TB, a *api, legacy bool) *wsClient {
 	t.Helper()
+	return dialWSProto(t, a, legacy, map[string]any{})
+}
+
+// dialWSWith opens a graphql-transport-ws connection with that connection_init payload.
+func dialWSWith(t testing.TB, a *api, payload map[string]any) *wsClient {
+	t.Helper()
+	return dialWSProto(t, a, false, payload)
+}
+
+func dialWSProto(t testing.TB, a *api, legacy bool, payload map[string]any) *wsClient {
+	t.Helper()
 	proto := "graphql-transport-ws"
 	if legacy {
 		proto = "graphql-ws"
@@ -33,7 +44,7 @@ func dialWS(t testing.TB, a *api, legacy bool) *wsClient {
 	conn.SetReadLimit(1 << 22)
 	c := &wsClient{t: t, conn: conn, legacy: legacy}
 	t.Cleanup(func() { conn.Close(websocket.StatusNormalClosure, "") })
-	c.send(map[string]any{"type": "connection_init", "payload": map[string]any{}})
+	c.send(map[string]any{"type": "connection_init", "payload": payload})
 	for {
 		m := c.read(5 * time.Second)
 		if m.Type == "connection_ack" {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"gridhub/model"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -22,6 +23,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AuditEntry() AuditEntryResolver
 	Building() BuildingResolver
 	Camera() CameraResolver
 	Grid() GridResolver
@@ -37,6 +39,20 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AuditEntry struct {
+		Area            func(childComplexity int) int
+		At              func(childComplexity int) int
+		DurationMS      func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Layers          func(childComplexity int) int
+		Operation       func(childComplexity int) int
+		Outcome         func(childComplexity int) int
+		Principal       func(childComplexity int) int
+		ResultBytes     func(childComplexity int) int
+		Role            func(childComplexity int) int
+		VariablesSha256 func(childComplexity int) int
+	}
+
 	Building struct {
 		Address    func(childComplexity int) int
 		Floors     func(childComplexity int) int
@@ -223,6 +239,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AuditLog           func(childComplexity int, keyPrefix *string, since *time.Time, first *int, before *string) int
 		Buildings          func(childComplexity int, area *AreaInput, first *int, after *string) int
 		Cameras            func(childComplexity int, kind *model.CameraKind, status *model.CameraStatus, area *AreaInput, first *int, after *string) int
 		Clusters           func(childComplexity int, area AreaInput, layer model.Layer, zoom int) int
@@ -294,6 +311,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AuditEntry.area":
+		if e.ComplexityRoot.AuditEntry.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Area(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.durationMs":
+		if e.ComplexityRoot.AuditEntry.DurationMS == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.DurationMS(childComplexity), true
+	case "AuditEntry.id":
+		if e.ComplexityRoot.AuditEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ID(childComplexity), true
+	case "AuditEntry.layers":
+		if e.ComplexityRoot.AuditEntry.Layers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Layers(childComplexity), true
+	case "AuditEntry.operation":
+		if e.ComplexityRoot.AuditEntry.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Operation(childComplexity), true
+	case "AuditEntry.outcome":
+		if e.ComplexityRoot.AuditEntry.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Outcome(childComplexity), true
+	case "AuditEntry.principal":
+		if e.ComplexityRoot.AuditEntry.Principal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Principal(childComplexity), true
+	case "AuditEntry.resultBytes":
+		if e.ComplexityRoot.AuditEntry.ResultBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ResultBytes(childComplexity), true
+	case "AuditEntry.role":
+		if e.ComplexityRoot.AuditEntry.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Role(childComplexity), true
+	case "AuditEntry.variablesSha256":
+		if e.ComplexityRoot.AuditEntry.VariablesSha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.VariablesSha256(childComplexity), true
 
 	case "Building.address":
 		if e.ComplexityRoot.Building.Address == nil {
@@ -1069,6 +1153,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PartyUnitEdge.Node(childComplexity), true
 
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["keyPrefix"].(*string), args["since"].(*time.Time), args["first"].(*int), args["before"].(*string)), true
 	case "Query.buildings":
 		if e.ComplexityRoot.Query.Buildings == nil {
 			break
@@ -1503,6 +1598,31 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/access.graphqls", Input: `"One request made with a credential."
+type AuditEntry {
+  id: ID!
+  at: DateTime!
+  "Who: the key's name, or jwt:<subject>."
+  principal: String!
+  role: String!
+  operation: String!
+  "SHA-256 of the request's variables (the values themselves are not kept)."
+  variablesSha256: String!
+  "The layers the request read."
+  layers: [String!]!
+  "The areas it asked about."
+  area: String
+  durationMs: Float!
+  resultBytes: Int!
+  "ok, or the first error's code."
+  outcome: String!
+}
+
+extend type Query {
+  "The audit log, newest first (command centre only). first: 1..1000; before: an entry's id, to page back."
+  auditLog(keyPrefix: String, since: DateTime, first: Int = 100, before: ID): [AuditEntry!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/base.graphqls", Input: `# The map as a graph: features of six layers, queried by area and by place.
 
 "An RFC 7946 GeoJSON object: a geometry, or a FeatureCollection where a field says so."
@@ -1852,6 +1972,34 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditEntry_id(ctx, field)
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "principal":
+		return ec.fieldContext_AuditEntry_principal(ctx, field)
+	case "role":
+		return ec.fieldContext_AuditEntry_role(ctx, field)
+	case "operation":
+		return ec.fieldContext_AuditEntry_operation(ctx, field)
+	case "variablesSha256":
+		return ec.fieldContext_AuditEntry_variablesSha256(ctx, field)
+	case "layers":
+		return ec.fieldContext_AuditEntry_layers(ctx, field)
+	case "area":
+		return ec.fieldContext_AuditEntry_area(ctx, field)
+	case "durationMs":
+		return ec.fieldContext_AuditEntry_durationMs(ctx, field)
+	case "resultBytes":
+		return ec.fieldContext_AuditEntry_resultBytes(ctx, field)
+	case "outcome":
+		return ec.fieldContext_AuditEntry_outcome(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
 
 func (ec *executionContext) childFields_Building(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {

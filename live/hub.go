@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgxlisten"
-	"github.com/paulmach/orb"
 
 	"gridhub/model"
 	"gridhub/store"
@@ -32,7 +31,7 @@ const catchUpWindow = 1000
 type Sub struct {
 	C       chan *model.Incident
 	Dropped chan struct{} // closed when the hub dropped a subscriber that fell behind
-	match   func(*model.Incident, orb.Point) bool
+	match   func(store.Placed) bool
 }
 
 // Hub is this instance's subscribers and the listener that feeds them.
@@ -87,7 +86,7 @@ func (h *Hub) Run(ctx context.Context) error {
 }
 
 // Subscribe adds a subscriber receiving the changed incidents match accepts.
-func (h *Hub) Subscribe(match func(*model.Incident, orb.Point) bool) *Sub {
+func (h *Hub) Subscribe(match func(store.Placed) bool) *Sub {
 	s := &Sub{C: make(chan *model.Incident, Buffer), Dropped: make(chan struct{}), match: match}
 	h.mu.Lock()
 	h.subs[s] = struct{}{}
@@ -181,7 +180,7 @@ func (h *Hub) deliver(ctx context.Context, changes []store.Change) {
 	if len(ids) == 0 || empty {
 		return
 	}
-	incs, pts, err := h.st.IncidentPoints(ctx, ids)
+	placed, err := h.st.IncidentPoints(ctx, ids)
 	if err != nil {
 		h.log.Warn("live updates: load changed incidents", "err", err)
 		return
@@ -189,17 +188,16 @@ func (h *Hub) deliver(ctx context.Context, changes []store.Change) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, id := range ids {
-		inc := incs[id]
-		if inc == nil {
+		pl, ok := placed[id]
+		if !ok {
 			continue
 		}
-		p := orb.Point(pts[id])
 		for s := range h.subs {
-			if !s.match(inc, p) {
+			if !s.match(pl) {
 				continue
 			}
 			select {
-			case s.C <- inc:
+			case s.C <- pl.Incident:
 			default:
 				delete(h.subs, s)
 				close(s.C)

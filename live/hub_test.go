@@ -7,10 +7,7 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/paulmach/orb"
-
 	"gridhub/internal/testdb"
-	"gridhub/model"
 	"gridhub/store"
 )
 
@@ -43,7 +40,7 @@ func TestSlowSubscriberIsDroppedWithoutHoldingOthersBack(t *testing.T) {
 	db := testdb.New(t)
 	h := New(db.Store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	changes := reportN(t, db.Store, Buffer+10)
-	all := func(*model.Incident, orb.Point) bool { return true }
+	all := func(store.Placed) bool { return true }
 	slow, fast := h.Subscribe(all), h.Subscribe(all)
 	got := make(chan int)
 	go func() {
@@ -77,7 +74,7 @@ func TestEachChangeIsDeliveredOnce(t *testing.T) {
 	db := testdb.New(t)
 	h := New(db.Store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	changes := reportN(t, db.Store, 3)
-	s := h.Subscribe(func(*model.Incident, orb.Point) bool { return true })
+	s := h.Subscribe(func(store.Placed) bool { return true })
 	// A notification and the catch-up after a reconnect can name the same change.
 	h.deliver(context.Background(), changes)
 	h.deliver(context.Background(), changes[1:])

@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"gridhub/auth"
 	"gridhub/geo"
 	"gridhub/graph"
 	"gridhub/loaders"
@@ -16,7 +17,7 @@ import (
 
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
 	l, n, ok := model.ParseGlobalID(id)
-	if !ok {
+	if !ok || !visible(ctx, l) {
 		return nil, nil
 	}
 	f, err := loaders.For(ctx).Feature(ctx, l, n)
@@ -32,6 +33,9 @@ func (r *queryResolver) Features(ctx context.Context, area graph.AreaInput, laye
 		return nil, err
 	}
 	if err := layersArg(layers); err != nil {
+		return nil, err
+	}
+	if err := readable(ctx, a, layers...); err != nil {
 		return nil, err
 	}
 	n, err := firstArg(first, 500)
@@ -77,6 +81,9 @@ func (r *queryResolver) FeatureCollection(ctx context.Context, area graph.AreaIn
 	if err := layersArg(layers); err != nil {
 		return nil, err
 	}
+	if err := readable(ctx, a, layers...); err != nil {
+		return nil, err
+	}
 	n := 5000
 	if limit != nil {
 		n = *limit
@@ -97,6 +104,9 @@ func (r *queryResolver) Clusters(ctx context.Context, area graph.AreaInput, laye
 		return nil, err
 	}
 	if err := checkRange("zoom", zoom, 0, maxZoom); err != nil {
+		return nil, err
+	}
+	if err := readable(ctx, a, layer); err != nil {
 		return nil, err
 	}
 	return r.Store.Clusters(ctx, layer, store.Filter{Area: a}, geo.CellSizeDegrees(zoom, clusterPixels), clusterIDsMaxCount)
@@ -124,6 +134,9 @@ func (r *queryResolver) Nearby(ctx context.Context, lon float64, lat float64, ra
 	}
 	a, err := geo.ParseArea(geo.AreaSpec{Circle: &geo.CircleSpec{Center: []float64{lon, lat}, RadiusMeters: radiusMeters}}, 0)
 	if err != nil {
+		return nil, err
+	}
+	if err := readable(ctx, a, layers...); err != nil {
 		return nil, err
 	}
 	found, err := r.Store.Nearby(ctx, a, layers, n)
@@ -168,6 +181,7 @@ func (r *queryResolver) Stats(ctx context.Context, area *graph.AreaInput, gridCo
 		return nil, err
 	}
 	f.Area = a
+	auth.Touch(ctx, describeArea(a))
 	return r.Store.Stats(ctx, f)
 }
 

@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"gridhub/auth"
 	"gridhub/graph"
 	"gridhub/loaders"
 	"gridhub/model"
@@ -54,6 +55,7 @@ func (r *mutationResolver) TransitionIncident(ctx context.Context, id string, to
 	if !ok || l != model.LayerIncident {
 		return nil, errNoIncident
 	}
+	auth.Touch(ctx, "", model.LayerIncident)
 	if note != nil && utf8.RuneCountInString(*note) > 1000 {
 		return nil, model.Errorf(model.CodeOutOfRange, "note must be at most 1000 characters")
 	}

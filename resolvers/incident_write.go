@@ -3,12 +3,14 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
+	"gridhub/auth"
 	"gridhub/geo"
 	"gridhub/graph"
 	"gridhub/live"
@@ -51,6 +53,7 @@ func (r *Resolver) report(ctx context.Context, in graph.ReportIncidentInput, key
 	}
 	var err error
 	rep.Lon, rep.Lat, err = point(in.Location[0], in.Location[1], in.Crs)
+	auth.Touch(ctx, fmt.Sprintf("point %.6f,%.6f", rep.Lon, rep.Lat), model.LayerIncident)
 	return rep, err
 }
 
@@ -69,6 +72,8 @@ func (r *Resolver) reportError(ctx context.Context, err error, category string) 
 		return model.Errorf(model.CodeBadInput, "unknown category %q; use one of: %s", category, strings.Join(names, ", "))
 	case errors.Is(err, store.ErrOutsideDistrict):
 		return model.Errorf(model.CodeBadArea, "the location is outside the district (more than 1 km beyond its boundary)")
+	case errors.Is(err, store.ErrOutsideFence):
+		return model.Errorf(model.CodeForbidden, "the location is outside the area this credential may report in")
 	case errors.Is(err, store.ErrIdempotencyConflict):
 		return model.Errorf(model.CodeIdempotencyConflict, "this idempotencyKey was used for a different report; use a new key for a new report")
 	}
@@ -114,6 +119,7 @@ func (r *Resolver) subscribe(ctx context.Context, area *graph.AreaInput, statuse
 	if err != nil {
 		return nil, err
 	}
+	auth.Touch(ctx, describeArea(a), model.LayerIncident)
 	if a != nil && a.Kind == geo.AreaGrid {
 		b, err := r.Store.GridGeometryWKB(ctx, a.GridCode)
 		if err != nil {
@@ -133,8 +139,9 @@ func (r *Resolver) subscribe(ctx context.Context, area *graph.AreaInput, statuse
 	for _, s := range statuses {
 		want[s] = true
 	}
-	sub := r.Live.Subscribe(func(inc *model.Incident, p orb.Point) bool {
-		return (len(want) == 0 || want[inc.Status]) && (a == nil || a.Contains(p))
+	inScope := scopeMatcher(ctx)
+	sub := r.Live.Subscribe(func(pl store.Placed) bool {
+		return (len(want) == 0 || want[pl.Incident.Status]) && (a == nil || a.Contains(orb.Point(pl.Point))) && inScope(pl)
 	})
 	go func() {
 		select {

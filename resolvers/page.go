@@ -47,6 +47,9 @@ func connection[T model.Feature, E any](ctx context.Context, r *Resolver, scope 
 // rootList is connection over a root field's filter.
 func rootList[T model.Feature, E any](ctx context.Context, r *Resolver, l model.Layer, f store.Filter, first *int, after *string,
 	edge func(string, T) E) ([]E, model.Page, error) {
+	if err := readable(ctx, f.Area, l); err != nil {
+		return nil, model.Page{}, err
+	}
 	return connection(ctx, r, string(l), first, after,
 		func(ctx context.Context, after int64, n int) ([]model.Feature, error) {
 			return r.Store.List(ctx, l, f, after, n)

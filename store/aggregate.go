@@ -14,11 +14,12 @@ import (
 func (s *Store) Clusters(ctx context.Context, l model.Layer, f Filter, cell float64, maxIDs int) ([]*model.Cluster, error) {
 	ls := layers[l]
 	var p args
-	conds := f.where(l, &p)
+	conds := f.where(ctx, l, &p)
+	g := geomOut(ctx, l, &p)
 	q := `SELECT count(*)::int, ST_AsGeoJSON(ST_Centroid(ST_Collect(m.pt)), 15),
   ST_XMin(ST_Extent(m.geom)), ST_YMin(ST_Extent(m.geom)), ST_XMax(ST_Extent(m.geom)), ST_YMax(ST_Extent(m.geom)),
   CASE WHEN count(*) <= ` + p.add(maxIDs) + ` THEN array_agg(m.id ORDER BY m.id) END
-FROM (SELECT t.id, t.geom, ST_PointOnSurface(t.geom) AS pt FROM ` + ls.table + ` t WHERE ` + and(conds) + `) m
+FROM (SELECT t.id, ` + g + ` AS geom, ST_PointOnSurface(` + g + `) AS pt FROM ` + ls.table + ` t WHERE ` + and(conds) + `) m
 GROUP BY ST_SnapToGrid(m.pt, ` + p.add(cell) + `)
 ORDER BY min(m.id)`
 	rows, err := s.pool.Query(ctx, q, p...)
@@ -47,7 +48,7 @@ ORDER BY min(m.id)`
 // Population and households are the sums over buildings, so grid figures add up.
 func (s *Store) Stats(ctx context.Context, f Filter) (*model.Stats, error) {
 	var p args
-	w := func(l model.Layer) string { return and(f.where(l, &p)) }
+	w := func(l model.Layer) string { return and(f.where(ctx, l, &p)) }
 	q := `SELECT b.n, b.pop, b.hh, c.n, c.online, pu.n, sp.n, i.n, i.open, i.overdue FROM
  (SELECT count(*), coalesce(sum(t.residents), 0), coalesce(sum(t.households), 0) FROM buildings t WHERE ` + w(model.LayerBuilding) + `) b(n, pop, hh),
  (SELECT count(*), count(*) FILTER (WHERE t.status = 'ONLINE') FROM cameras t WHERE ` + w(model.LayerCamera) + `) c(n, online),

@@ -28,7 +28,7 @@ func (s *Store) FeatureKeys(ctx context.Context, area *geo.Area, ls []model.Laye
 		if !contains(ls, l) || (after != nil && l.Ordinal() < after.Layer.Ordinal()) {
 			continue
 		}
-		conds := []string{areaClause(area, "t.geom", &p)}
+		conds := append([]string{areaClause(area, "t.geom", &p)}, scopeWhere(ctx, l, &p)...)
 		if after != nil && l == after.Layer {
 			conds = append(conds, "t.id > "+p.add(after.ID))
 		}
@@ -59,7 +59,8 @@ func (s *Store) CountFeatures(ctx context.Context, area *geo.Area, ls []model.La
 	var parts []string
 	for _, l := range model.Layers {
 		if contains(ls, l) {
-			parts = append(parts, "(SELECT count(*) FROM "+layers[l].table+" t WHERE "+areaClause(area, "t.geom", &p)+")")
+			conds := append([]string{areaClause(area, "t.geom", &p)}, scopeWhere(ctx, l, &p)...)
+			parts = append(parts, "(SELECT count(*) FROM "+layers[l].table+" t WHERE "+and(conds)+")")
 		}
 	}
 	if len(parts) == 0 {
@@ -83,9 +84,9 @@ func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []mode
 		if !contains(ls, l) {
 			continue
 		}
-		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id, ST_AsGeoJSON(t.geom, 7) AS g, "+
-			layers[l].props+" AS props FROM "+layers[l].table+" t WHERE "+areaClause(area, "t.geom", &p)+
-			" ORDER BY t.id LIMIT "+lim+")")
+		conds := append([]string{areaClause(area, "t.geom", &p)}, scopeWhere(ctx, l, &p)...)
+		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id, ST_AsGeoJSON("+geomOut(ctx, l, &p)+", 7) AS g, "+
+			propsSQL(ctx, l)+" AS props FROM "+layers[l].table+" t WHERE "+and(conds)+" ORDER BY t.id LIMIT "+lim+")")
 	}
 	var buf bytes.Buffer
 	buf.WriteString(`{"type":"FeatureCollection","features":[`)

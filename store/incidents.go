@@ -19,6 +19,7 @@ var (
 	ErrUnknownCategory     = errors.New("unknown incident category")
 	ErrOutsideDistrict     = errors.New("location outside the district")
 	ErrIdempotencyConflict = errors.New("idempotency key reused with a different report")
+	ErrOutsideFence        = errors.New("location outside the caller's fence")
 )
 
 // InvalidTransitionError says which moves the incident's current status allows.
@@ -141,6 +142,18 @@ FROM incident_categories c WHERE c.name = $1`, r.Category, r.Lon, r.Lat).Scan(
 		return 0, false, ErrOutsideDistrict
 	}
 	setLimit(&cat, secs, working)
+	if sc := scopeOf(ctx); sc != nil && (sc.FenceCode != "" || sc.FenceWKB != nil) {
+		// A fenced caller reports only inside its own area: the incident's grid must be in it.
+		p := args{grid}
+		conds := append([]string{"t.id = $1", "t.level = 'GRID'"}, scopeWhere(ctx, model.LayerGrid, &p)...)
+		var inside bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM grids t WHERE `+and(conds)+`)`, p...).Scan(&inside); err != nil {
+			return 0, false, wrap(err, "check fence")
+		}
+		if !inside {
+			return 0, false, ErrOutsideFence
+		}
+	}
 	priority := cat.DefaultPriority
 	if r.Priority != nil {
 		priority = *r.Priority
@@ -206,7 +219,9 @@ func (s *Store) TransitionIncident(ctx context.Context, id int64, to model.Incid
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck
 	var from model.IncidentStatus
-	if err := tx.QueryRow(ctx, `SELECT status FROM incidents WHERE id = $1 FOR UPDATE`, id).Scan(&from); err != nil {
+	p := args{id}
+	conds := append([]string{"t.id = $1"}, scopeWhere(ctx, model.LayerIncident, &p)...)
+	if err := tx.QueryRow(ctx, `SELECT t.status FROM incidents t WHERE `+and(conds)+` FOR UPDATE`, p...).Scan(&from); err != nil {
 		return wrap(err, "lock incident")
 	}
 	if !from.CanMoveTo(to) {
@@ -259,23 +274,32 @@ func (s *Store) LastChange(ctx context.Context) (int64, error) {
 	return id, wrap(err, "read last change")
 }
 
-// IncidentPoints loads incidents with their locations, for matching live subscribers' areas.
-func (s *Store) IncidentPoints(ctx context.Context, ids []int64) (map[int64]*model.Incident, map[int64][2]float64, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+layers[model.LayerIncident].cols+", ST_X(t.geom), ST_Y(t.geom) FROM incidents t WHERE t.id = ANY($1)", ids)
+// Placed is an incident with where it is: its point and its grid's code ("" outside grids).
+type Placed struct {
+	Incident *model.Incident
+	Point    [2]float64
+	GridCode string
+}
+
+// IncidentPoints loads incidents with their places, for matching live subscribers'
+// areas and fences.
+func (s *Store) IncidentPoints(ctx context.Context, ids []int64) (map[int64]Placed, error) {
+	rows, err := s.pool.Query(ctx, "SELECT "+layers[model.LayerIncident].cols+`, ST_X(t.geom), ST_Y(t.geom),
+  coalesce((SELECT g.code FROM grids g WHERE g.id = t.grid_id), '') FROM incidents t WHERE t.id = ANY($1)`, ids)
 	if err != nil {
-		return nil, nil, wrap(err, "load changed incidents")
+		return nil, wrap(err, "load changed incidents")
 	}
-	incs := map[int64]*model.Incident{}
-	pts := map[int64][2]float64{}
+	out := map[int64]Placed{}
 	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
-		var x, y float64
-		i, err := scanIncident(r, &x, &y)
+		var p Placed
+		i, err := scanIncident(r, &p.Point[0], &p.Point[1], &p.GridCode)
 		if err == nil {
-			incs[i.DBID], pts[i.DBID] = i, [2]float64{x, y}
+			p.Incident = i
+			out[i.DBID] = p
 		}
 		return struct{}{}, err
 	})
-	return incs, pts, wrap(err, "load changed incidents")
+	return out, wrap(err, "load changed incidents")
 }
 
 // GridGeometryWKB is a grid's polygon as WKB, for matching points against it in Go.

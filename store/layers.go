@@ -16,8 +16,8 @@ type layerSQL struct {
 	table string
 	cols  string // select list over alias t
 	scan  func(r pgx.CollectableRow, extra ...any) (model.Feature, error)
-	// props builds the featureCollection properties object (alias t).
-	props string
+	// props are the featureCollection properties after "layer": name and expression (alias t).
+	props [][2]string
 }
 
 var layers = map[model.Layer]layerSQL{
@@ -25,39 +25,39 @@ var layers = map[model.Layer]layerSQL{
 		table: "grids",
 		cols:  `t.id, t.code, t.level, t.parent_id, t.name, t.population, t.households, ST_Area(t.geom::geography), t.worker_name, t.worker_phone`,
 		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanGrid(r, x...) },
-		props: `json_build_object('layer', 'GRID', 'name', t.name, 'code', t.code, 'level', t.level, 'population', t.population, 'households', t.households)`,
+		props: [][2]string{{"name", "t.name"}, {"code", "t.code"}, {"level", "t.level"}, {"population", "t.population"}, {"households", "t.households"}},
 	},
 	model.LayerBuilding: {
 		table: "buildings",
 		cols:  `t.id, t.grid_id, t.name, t.address, t.floors, t.households, t.residents`,
 		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanBuilding(r, x...) },
-		props: `json_build_object('layer', 'BUILDING', 'name', t.name, 'address', t.address, 'floors', t.floors, 'households', t.households, 'residents', t.residents)`,
+		props: [][2]string{{"name", "t.name"}, {"address", "t.address"}, {"floors", "t.floors"}, {"households", "t.households"}, {"residents", "t.residents"}},
 	},
 	model.LayerPartyUnit: {
 		table: "party_units",
 		cols:  `t.id, t.kind, t.name, t.parent_id, t.org_grid_id, t.grid_id, t.building_id, t.member_count`,
 		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanPartyUnit(r, x...) },
-		props: `json_build_object('layer', 'PARTY_UNIT', 'name', t.name, 'kind', t.kind, 'memberCount', t.member_count)`,
+		props: [][2]string{{"name", "t.name"}, {"kind", "t.kind"}, {"memberCount", "t.member_count"}},
 	},
 	model.LayerCamera: {
 		table: "cameras",
 		cols:  `t.id, t.code, t.kind, t.status, t.name, t.heading::float8, t.stream_url, t.grid_id`,
 		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanCamera(r, x...) },
-		props: `json_build_object('layer', 'CAMERA', 'name', t.name, 'code', t.code, 'kind', t.kind, 'status', t.status, 'heading', t.heading)`,
+		props: [][2]string{{"name", "t.name"}, {"code", "t.code"}, {"kind", "t.kind"}, {"status", "t.status"}, {"heading", "t.heading"}},
 	},
 	model.LayerServicePoint: {
 		table: "service_points",
 		cols:  `t.id, t.kind, t.name, t.address, t.phone, t.opening_hours, t.grid_id`,
 		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanServicePoint(r, x...) },
-		props: `json_build_object('layer', 'SERVICE_POINT', 'name', t.name, 'kind', t.kind, 'address', t.address, 'phone', t.phone, 'openingHours', t.opening_hours)`,
+		props: [][2]string{{"name", "t.name"}, {"kind", "t.kind"}, {"address", "t.address"}, {"phone", "t.phone"}, {"openingHours", "t.opening_hours"}},
 	},
 	model.LayerIncident: {
 		table: "incidents",
 		cols: `t.id, t.code, t.title, t.description, t.category, t.source, t.status, t.priority, t.reported_at, t.due_at, t.closed_at, ` +
 			overdueSQL + `, t.amount_yuan::float8, t.grid_id`,
 		scan: func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanIncident(r, x...) },
-		props: `json_build_object('layer', 'INCIDENT', 'name', t.title, 'code', t.code, 'category', t.category, 'status', t.status, 'source', t.source, ` +
-			`'priority', t.priority, 'reportedAt', t.reported_at, 'dueAt', t.due_at, 'overdue', ` + overdueSQL + `)`,
+		props: [][2]string{{"name", "t.title"}, {"code", "t.code"}, {"category", "t.category"}, {"status", "t.status"}, {"source", "t.source"},
+			{"priority", "t.priority"}, {"reportedAt", "t.reported_at"}, {"dueAt", "t.due_at"}, {"overdue", overdueSQL}},
 	},
 }
 

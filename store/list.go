@@ -23,8 +23,8 @@ type Filter struct {
 	Subtree string
 }
 
-func (f *Filter) where(l model.Layer, p *args) []string {
-	var c []string
+func (f *Filter) where(ctx context.Context, l model.Layer, p *args) []string {
+	c := scopeWhere(ctx, l, p)
 	if f.Area != nil {
 		c = append(c, areaClause(f.Area, "t.geom", p))
 	}
@@ -87,7 +87,7 @@ func incidentWhere(f *model.IncidentFilter, p *args) []string {
 func (s *Store) List(ctx context.Context, l model.Layer, f Filter, after int64, limit int) ([]model.Feature, error) {
 	ls := layers[l]
 	var p args
-	conds := append(f.where(l, &p), "t.id > "+p.add(after))
+	conds := append(f.where(ctx, l, &p), "t.id > "+p.add(after))
 	q := "SELECT " + ls.cols + " FROM " + ls.table + " t WHERE " + and(conds) + " ORDER BY t.id LIMIT " + p.add(limit)
 	rows, err := s.pool.Query(ctx, q, p...)
 	if err != nil {
@@ -102,14 +102,16 @@ func (s *Store) Count(ctx context.Context, l model.Layer, f Filter) (int, error)
 	ls := layers[l]
 	var p args
 	var n int
-	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM "+ls.table+" t WHERE "+and(f.where(l, &p)), p...).Scan(&n)
+	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM "+ls.table+" t WHERE "+and(f.where(ctx, l, &p)), p...).Scan(&n)
 	return n, wrap(err, "count "+ls.table)
 }
 
 // ByIDs loads rows of layer l by id; missing ids are simply absent from the result.
 func (s *Store) ByIDs(ctx context.Context, l model.Layer, ids []int64) (map[int64]model.Feature, error) {
 	ls := layers[l]
-	rows, err := s.pool.Query(ctx, "SELECT "+ls.cols+" FROM "+ls.table+" t WHERE t.id = ANY($1)", ids)
+	p := args{ids}
+	conds := append([]string{"t.id = ANY($1)"}, scopeWhere(ctx, l, &p)...)
+	rows, err := s.pool.Query(ctx, "SELECT "+ls.cols+" FROM "+ls.table+" t WHERE "+and(conds), p...)
 	if err != nil {
 		return nil, wrap(err, "load "+ls.table)
 	}
@@ -142,7 +144,7 @@ func (s *Store) ListSubtrees(ctx context.Context, l model.Layer, f Filter, keys 
 	var p args
 	kc, ka := p.add(codes), p.add(afters)
 	f.Subtree = ""
-	conds := f.where(l, &p)
+	conds := f.where(ctx, l, &p)
 	if l == model.LayerGrid {
 		conds = append(conds, "t.code LIKE k.code || '%'")
 	} else {
@@ -174,7 +176,7 @@ func (s *Store) CountSubtrees(ctx context.Context, l model.Layer, f Filter, code
 	var p args
 	kc := p.add(codes)
 	f.Subtree = ""
-	conds := f.where(l, &p)
+	conds := f.where(ctx, l, &p)
 	if l == model.LayerGrid {
 		conds = append(conds, "t.code LIKE k.code || '%'")
 	} else {

@@ -28,8 +28,10 @@ func (s *Store) Nearby(ctx context.Context, circle *geo.Area, ls []model.Layer, 
 		if !contains(ls, l) {
 			continue
 		}
-		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id, ST_Distance(t.geom::geography, "+pt+") AS d FROM "+
-			layers[l].table+" t WHERE "+areaClause(circle, "t.geom", &p)+" ORDER BY d, t.id LIMIT "+lim+")")
+		conds := append([]string{areaClause(circle, "t.geom", &p)}, scopeWhere(ctx, l, &p)...)
+		// Distances are measured to the geometry as the caller sees it (coarsened or not).
+		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id, ST_Distance("+geomOut(ctx, l, &p)+"::geography, "+pt+") AS d FROM "+
+			layers[l].table+" t WHERE "+and(conds)+" ORDER BY d, t.id LIMIT "+lim+")")
 	}
 	if len(parts) == 0 {
 		return nil, nil
@@ -64,14 +66,15 @@ func (s *Store) CamerasNearIncidents(ctx context.Context, keys []CameraNearKey) 
 	}
 	// The expanded envelope (degrees, conservative for the latitude) lets the GiST index
 	// prune before the spheroid distance is measured.
+	p := args{ids, radii}
+	conds := append([]string{`t.geom && ST_Expand(i.geom, k.r / (110000.0 * cos(radians(least(abs(ST_Y(i.geom)), 89.0)))), k.r / 110000.0)
+    AND ST_DWithin(t.geom::geography, i.geom::geography, k.r)`}, scopeWhere(ctx, model.LayerCamera, &p)...)
 	q := `SELECT ` + layers[model.LayerCamera].cols + `, ST_Distance(t.geom::geography, i.geom::geography), k.ord
 FROM unnest($1::bigint[], $2::float8[]) WITH ORDINALITY k(id, r, ord)
 JOIN incidents i ON i.id = k.id
-JOIN LATERAL (SELECT * FROM cameras c
-  WHERE c.geom && ST_Expand(i.geom, k.r / (110000.0 * cos(radians(least(abs(ST_Y(i.geom)), 89.0)))), k.r / 110000.0)
-    AND ST_DWithin(c.geom::geography, i.geom::geography, k.r)) t ON true
+JOIN LATERAL (SELECT * FROM cameras t WHERE ` + and(conds) + `) t ON true
 ORDER BY k.ord, ST_Distance(t.geom::geography, i.geom::geography), t.id`
-	rows, err := s.pool.Query(ctx, q, ids, radii)
+	rows, err := s.pool.Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, "find cameras near incidents")
 	}

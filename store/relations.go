@@ -10,7 +10,9 @@ import (
 
 // GridByCode loads one grid by its code.
 func (s *Store) GridByCode(ctx context.Context, code string) (*model.Grid, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+layers[model.LayerGrid].cols+" FROM grids t WHERE t.code = $1", code)
+	p := args{code}
+	conds := append([]string{"t.code = $1"}, scopeWhere(ctx, model.LayerGrid, &p)...)
+	rows, err := s.pool.Query(ctx, "SELECT "+layers[model.LayerGrid].cols+" FROM grids t WHERE "+and(conds), p...)
 	if err != nil {
 		return nil, wrap(err, "load grid by code")
 	}
@@ -20,7 +22,9 @@ func (s *Store) GridByCode(ctx context.Context, code string) (*model.Grid, error
 
 // GridsByCodes loads grids by code; missing codes are absent from the map.
 func (s *Store) GridsByCodes(ctx context.Context, codes []string) (map[string]*model.Grid, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+layers[model.LayerGrid].cols+" FROM grids t WHERE t.code = ANY($1)", codes)
+	p := args{codes}
+	conds := append([]string{"t.code = ANY($1)"}, scopeWhere(ctx, model.LayerGrid, &p)...)
+	rows, err := s.pool.Query(ctx, "SELECT "+layers[model.LayerGrid].cols+" FROM grids t WHERE "+and(conds), p...)
 	if err != nil {
 		return nil, wrap(err, "load grids by code")
 	}
@@ -38,8 +42,9 @@ func (s *Store) GridsByCodes(ctx context.Context, codes []string) (map[string]*m
 // GridAt returns the grid of the level containing the point, or ErrNotFound. A point on
 // an edge shared by two grids resolves to the one with the smaller code.
 func (s *Store) GridAt(ctx context.Context, level model.GridLevel, lon, lat float64) (*model.Grid, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+layers[model.LayerGrid].cols+` FROM grids t
-WHERE t.level = $1 AND ST_Intersects(t.geom, ST_SetSRID(ST_MakePoint($2, $3), 4326)) ORDER BY t.code LIMIT 1`, string(level), lon, lat)
+	p := args{string(level), lon, lat}
+	conds := append([]string{"t.level = $1 AND ST_Intersects(t.geom, ST_SetSRID(ST_MakePoint($2, $3), 4326))"}, scopeWhere(ctx, model.LayerGrid, &p)...)
+	rows, err := s.pool.Query(ctx, "SELECT "+layers[model.LayerGrid].cols+" FROM grids t WHERE "+and(conds)+" ORDER BY t.code LIMIT 1", p...)
 	if err != nil {
 		return nil, wrap(err, "find grid at point")
 	}
@@ -66,7 +71,9 @@ func (s *Store) PartyGroupsOfBuildings(ctx context.Context, buildings []int64) (
 // col is one of the fixed names above, never caller input.
 func (s *Store) groupBy(ctx context.Context, l model.Layer, col string, keys []int64) (map[int64][]model.Feature, error) {
 	ls := layers[l]
-	rows, err := s.pool.Query(ctx, "SELECT "+ls.cols+", t."+col+" FROM "+ls.table+" t WHERE t."+col+" = ANY($1) ORDER BY t.id", keys)
+	p := args{keys}
+	conds := append([]string{"t." + col + " = ANY($1)"}, scopeWhere(ctx, l, &p)...)
+	rows, err := s.pool.Query(ctx, "SELECT "+ls.cols+", t."+col+" FROM "+ls.table+" t WHERE "+and(conds)+" ORDER BY t.id", p...)
 	if err != nil {
 		return nil, wrap(err, "load "+ls.table+" by "+col)
 	}
@@ -105,7 +112,8 @@ WHERE incident_id = ANY($1) ORDER BY incident_id, at, id`, incidents)
 // Geometries loads GeoJSON geometries of layer l by id.
 func (s *Store) Geometries(ctx context.Context, l model.Layer, ids []int64) (map[int64][]byte, error) {
 	ls := layers[l]
-	rows, err := s.pool.Query(ctx, "SELECT t.id, ST_AsGeoJSON(t.geom, 7) FROM "+ls.table+" t WHERE t.id = ANY($1)", ids)
+	p := args{ids}
+	rows, err := s.pool.Query(ctx, "SELECT t.id, ST_AsGeoJSON("+geomOut(ctx, l, &p)+", 7) FROM "+ls.table+" t WHERE t.id = ANY($1)", p...)
 	if err != nil {
 		return nil, wrap(err, "load geometries of "+ls.table)
 	}

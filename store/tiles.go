@@ -66,16 +66,16 @@ func GridLevelsAt(z int) []model.GridLevel {
 // (see tileSQL for what each holds). A tile with nothing in it is empty, not an error.
 // The tile is not checked: call geo.CheckTile first for client input.
 func (s *Store) Tile(ctx context.Context, ls []model.Layer, z, x, y int, o TileOptions) ([]byte, error) {
-	q := tileSQL(ls, z, o)
+	p := args{z, x, y}
+	if len(o.Statuses) > 0 && contains(ls, model.LayerIncident) {
+		p = append(p, strs(o.Statuses))
+	}
+	q := tileSQL(ctx, ls, z, o, &p)
 	if q == "" {
 		return nil, nil
 	}
-	args := []any{z, x, y}
-	if len(o.Statuses) > 0 && contains(ls, model.LayerIncident) {
-		args = append(args, strs(o.Statuses))
-	}
 	var b []byte
-	if err := s.pool.QueryRow(ctx, q, args...).Scan(&b); err != nil {
+	if err := s.pool.QueryRow(ctx, q, p...).Scan(&b); err != nil {
 		return nil, wrap(err, "build tile")
 	}
 	return b, nil
@@ -83,7 +83,13 @@ func (s *Store) Tile(ctx context.Context, ls []model.Layer, z, x, y int, o TileO
 
 // TileSQL is the statement Tile runs for z/x/y (parameters $1, $2, $3, and the statuses
 // as $4 when o has them), for tests and benchmarks that look at the plan.
-func TileSQL(ls []model.Layer, z int, o TileOptions) string { return tileSQL(ls, z, o) }
+func TileSQL(ls []model.Layer, z int, o TileOptions) string {
+	p := args{0, 0, 0}
+	if len(o.Statuses) > 0 && contains(ls, model.LayerIncident) {
+		p = append(p, nil)
+	}
+	return tileSQL(context.Background(), ls, z, o, &p)
+}
 
 // Extent is a lon/lat rectangle (WGS84).
 type Extent struct{ MinLon, MinLat, MaxLon, MaxLat float64 }

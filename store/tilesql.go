@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -51,19 +52,20 @@ var tileMargin = strconv.Itoa(TileBuffer) + ".0 / " + strconv.Itoa(TileExtent)
 //   - point layers: clusters below o.ClusterBelow (see clusterSQL), features from there on.
 //
 // Polygons are simplified to a pixel below SimplifyBelow.
-func tileSQL(ls []model.Layer, z int, o TileOptions) string {
+func tileSQL(ctx context.Context, ls []model.Layer, z int, o TileOptions, p *args) string {
+	q := tq{ctx, p}
 	var parts []string
 	for _, l := range model.Layers {
 		switch {
 		case !contains(ls, l), l == model.LayerBuilding && z < BuildingsFrom:
 		case l == model.LayerGrid:
-			parts = append(parts, featureSQL(l, z, o), gridLabelSQL(z, o))
+			parts = append(parts, q.featureSQL(l, z, o), q.gridLabelSQL(z, o))
 		case l == model.LayerBuilding:
-			parts = append(parts, featureSQL(l, z, o))
+			parts = append(parts, q.featureSQL(l, z, o))
 		case z < o.ClusterBelow:
-			parts = append(parts, clusterSQL(l, o))
+			parts = append(parts, q.clusterSQL(l, o))
 		default:
-			parts = append(parts, featureSQL(l, z, o))
+			parts = append(parts, q.featureSQL(l, z, o))
 		}
 	}
 	if len(parts) == 0 {
@@ -82,18 +84,43 @@ func mvtGeom(g string) string {
 	return "ST_AsMVTGeom(" + g + ", e.env, " + strconv.Itoa(TileExtent) + ", " + strconv.Itoa(TileBuffer) + ", true)"
 }
 
-// selectAttrs is the layer's attributes as columns named for the tile, the global id first.
-func selectAttrs(l model.Layer) string {
-	cols := []string{globalIDSQL(l) + " AS id"}
+// tq builds one tile statement for one caller: its scope cuts the rows, hides attributes
+// and coarsens geometry exactly as it does for every other read.
+type tq struct {
+	ctx context.Context
+	p   *args
+}
+
+// attrs are the layer's attributes the caller may see.
+func (q tq) attrs(l model.Layer) []tileAttr {
+	var out []tileAttr
 	for _, a := range tileAttrs[l] {
+		if !hidden(q.ctx, l, a.name) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// geom is the layer's geometry column as the caller may see it.
+func (q tq) geom(l model.Layer) string { return geomOut(q.ctx, l, q.p) }
+
+// selectAttrs is the layer's attributes as columns named for the tile, the global id first.
+func (q tq) selectAttrs(l model.Layer) string {
+	cols := []string{globalIDSQL(l) + " AS id"}
+	for _, a := range q.attrs(l) {
 		cols = append(cols, a.expr+" AS "+strconv.Quote(a.name))
 	}
 	return strings.Join(cols, ", ")
 }
 
-// layerFilter selects the rows of layer l in the tile with its buffer (by the index).
-func layerFilter(l model.Layer, z int, o TileOptions) string {
+// layerFilter selects the rows of layer l in the tile with its buffer (by the index), in
+// the caller's scope.
+func (q tq) layerFilter(l model.Layer, z int, o TileOptions) string {
 	w := "FROM " + layers[l].table + " t, e WHERE t.geom && e.q"
+	if sc := scopeWhere(q.ctx, l, q.p); len(sc) > 0 {
+		w += " AND " + and(sc)
+	}
 	switch {
 	case l == model.LayerGrid:
 		w += " AND t.level IN ('" + strings.Join(strs(GridLevelsAt(z)), "', '") + "')"
@@ -104,12 +131,12 @@ func layerFilter(l model.Layer, z int, o TileOptions) string {
 }
 
 // featureSQL is one MVT feature per row, its database id as the feature id.
-func featureSQL(l model.Layer, z int, o TileOptions) string {
-	g := "ST_Transform(t.geom, 3857)"
+func (q tq) featureSQL(l model.Layer, z int, o TileOptions) string {
+	g := "ST_Transform(" + q.geom(l) + ", 3857)"
 	if (l == model.LayerGrid || l == model.LayerBuilding) && z < SimplifyBelow {
 		g = "ST_SimplifyPreserveTopology(" + g + ", e.px)"
 	}
-	return mvt(TileLayerName(l), "SELECT t.id AS fid, "+selectAttrs(l)+", "+mvtGeom(g)+" AS geom "+layerFilter(l, z, o))
+	return mvt(TileLayerName(l), "SELECT t.id AS fid, "+q.selectAttrs(l)+", "+mvtGeom(g)+" AS geom "+q.layerFilter(l, z, o))
 }
 
 // inTile keeps the points (EPSG:3857 column m) inside the tile proper, half-open so that
@@ -121,10 +148,10 @@ const inTile = "ST_X(m) >= e.x0 AND ST_X(m) < e.x1 AND ST_Y(m) > e.y0 AND ST_Y(m
 const once = " OFFSET 0"
 
 // gridLabelSQL is a point on the surface of each grid unit, in the tile holding it.
-func gridLabelSQL(z int, o TileOptions) string {
+func (q tq) gridLabelSQL(z int, o TileOptions) string {
 	l := model.LayerGrid
-	from := "SELECT t.id AS fid, " + selectAttrs(l) + ", ST_Transform(ST_PointOnSurface(t.geom), 3857) AS m " + layerFilter(l, z, o) + once
-	return mvt(GridLabelLayer, "SELECT p.fid, p.id, "+quotedNames(l, "p.")+", "+mvtGeom("p.m")+" AS geom FROM e, ("+from+") p WHERE "+inTile)
+	from := "SELECT t.id AS fid, " + q.selectAttrs(l) + ", ST_Transform(ST_PointOnSurface(t.geom), 3857) AS m " + q.layerFilter(l, z, o) + once
+	return mvt(GridLabelLayer, "SELECT p.fid, p.id"+q.quotedNames(l, ", p.")+", "+mvtGeom("p.m")+" AS geom FROM e, ("+from+") p WHERE "+inTile)
 }
 
 // clusterSQL groups the layer's points inside the tile into ClusterCells² cells. Each
@@ -132,32 +159,34 @@ func gridLabelSQL(z int, o TileOptions) string {
 // overdueCount); a cluster of one also carries its member's id and attributes. Only
 // points inside the tile proper are counted, so the counts of a zoom's tiles add up to the
 // layer exactly.
-func clusterSQL(l model.Layer, o TileOptions) string {
+func (q tq) clusterSQL(l model.Layer, o TileOptions) string {
 	one := []string{"CASE WHEN count(*) = 1 THEN min(p.fid) END AS fid", "count(*)::int AS count",
 		"CASE WHEN count(*) = 1 THEN min(p.id) END AS id"}
-	for _, a := range tileAttrs[l] {
-		q := strconv.Quote(a.name)
-		one = append(one, "CASE WHEN count(*) = 1 THEN "+a.one+"(p."+q+") END AS "+q)
+	for _, a := range q.attrs(l) {
+		n := strconv.Quote(a.name)
+		one = append(one, "CASE WHEN count(*) = 1 THEN "+a.one+"(p."+n+") END AS "+n)
 	}
-	if l == model.LayerIncident {
+	overdue := l == model.LayerIncident && !hidden(q.ctx, l, "overdue")
+	if overdue {
 		one = append(one, `count(*) FILTER (WHERE p.overdue)::int AS "overdueCount"`)
 	}
-	points := "SELECT t.id AS fid, " + selectAttrs(l) + ", ST_Transform(t.geom, 3857) AS m " + layerFilter(l, 0, o) + once
+	points := "SELECT t.id AS fid, " + q.selectAttrs(l) + ", ST_Transform(" + q.geom(l) + ", 3857) AS m " + q.layerFilter(l, 0, o) + once
 	cells := "SELECT " + strings.Join(one, ", ") + ", ST_Centroid(ST_Collect(p.m)) AS m FROM e, (" + points + ") p WHERE " + inTile +
 		" GROUP BY floor((ST_X(p.m) - e.x0) * " + strconv.Itoa(ClusterCells) + " / (e.x1 - e.x0)), floor((e.y1 - ST_Y(p.m)) * " +
 		strconv.Itoa(ClusterCells) + " / (e.y1 - e.y0))"
-	cols := "c.fid, c.count, c.id, " + quotedNames(l, "c.")
-	if l == model.LayerIncident {
+	cols := "c.fid, c.count, c.id" + q.quotedNames(l, ", c.")
+	if overdue {
 		cols += `, c."overdueCount"`
 	}
 	return mvt(TileLayerName(l), "SELECT "+cols+", "+mvtGeom("c.m")+" AS geom FROM e, ("+cells+") c")
 }
 
-// quotedNames lists the layer's attribute columns, each prefixed by alias.
-func quotedNames(l model.Layer, alias string) string {
-	var out []string
-	for _, a := range tileAttrs[l] {
-		out = append(out, alias+strconv.Quote(a.name))
+// quotedNames lists the layer's attribute columns the caller may see, each prefixed by
+// prefix (which carries its separator).
+func (q tq) quotedNames(l model.Layer, prefix string) string {
+	var out string
+	for _, a := range q.attrs(l) {
+		out += prefix + strconv.Quote(a.name)
 	}
-	return strings.Join(out, ", ")
+	return out
 }
