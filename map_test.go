@@ -168,7 +168,23 @@ func TestMapPage(t *testing.T) {
 		b.wait(t, "the incident on the map", fmt.Sprintf(`window.__gridhub.layers.incident.getFeaturesInExtent(
 			window.__gridhub.map.getView().calculateExtent()).some((f) => f.get('id') === %q)`, r.ReportIncident.ID))
 	})
-	last := b.screenshot(t, shots, "4-live")
+	b.screenshot(t, shots, "4-live")
+
+	t.Run("the search finds units by name and by code and drills to them", func(t *testing.T) {
+		var code, name, community string
+		if err := a.db.Store.Pool().QueryRow(t.Context(), `SELECT g.code, g.name, p.name FROM grids g JOIN grids p ON p.id = g.parent_id
+			WHERE g.level = 'GRID' ORDER BY g.code LIMIT 1`).Scan(&code, &name, &community); err != nil {
+			t.Fatal(err)
+		}
+		b.do(t, "type a community's name", chromedp.SendKeys(chromedp.CSS("#search"), community))
+		b.wait(t, "suggestions", fmt.Sprintf(`[...document.querySelectorAll('#search-results li .name')].some((e) => e.textContent === %q)`, community))
+		b.eval(t, `document.getElementById('search').value = ''`, nil)
+		b.do(t, "type a grid code", chromedp.SendKeys(chromedp.CSS("#search"), code+"\r"))
+		b.wait(t, "the breadcrumb to reach the grid",
+			fmt.Sprintf(`(document.querySelector('#breadcrumb .current[data-level="GRID"]') || {}).textContent === %q`, name))
+		b.wait(t, "the grid's panel", fmt.Sprintf(`(document.getElementById('panel-title') || {}).textContent === %q`, name))
+	})
+	last := b.screenshot(t, shots, "5-search")
 	if png, err := os.ReadFile(last); err == nil {
 		_ = os.WriteFile("/tmp/map.png", png, 0o644)
 	}

@@ -48,8 +48,9 @@ export function makeLayers(onLoading) {
       // Labels and symbols must not pile up on a command-centre wall screen.
       declutter: key === 'grid',
       renderBuffer: 64,
-      // Buildings are a speck below street level: neither fetched nor drawn there.
-      minZoom: key === 'building' ? 13 : undefined,
+      // Buildings are specks in the district view and their tiles the heaviest there:
+      // they are fetched and drawn from street level in.
+      minZoom: key === 'building' ? 14 : undefined,
       visible: on,
       properties: { key },
     });

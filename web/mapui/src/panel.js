@@ -55,7 +55,7 @@ export class Panel {
       const data = await gql(NEARBY_LEGAL, { lon, lat }, signal);
       legal = data.nearby.filter((n) => n.feature.kind === 'LEGAL_SERVICE');
     }
-    clear(this.body).append(...this.render(node, legal));
+    clear(this.body).append(...this.render(node, legal).filter(Boolean));
     this.root.dataset.layer = node.layer;
     this.onShown(node, legal);
   }
