@@ -8,16 +8,16 @@ import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import 'graphiql/graphiql.css';
 import './gridhub.css';
 
-const DEFAULT_QUERY = `# 昆都仑区 — a grid and what is in it
+const DEFAULT_QUERY = `# 昆都仑区 — a grid and what is in it.
+# Without a key you act as the public. To act as the command centre, put
+#   {"Authorization": "Bearer <key>"}
+# in the Headers pane below (make run prints the demo keys).
 {
   gridAt(lon: 109.8325, lat: 40.6411) {
     code name population
     parent { name }
   }
-  stats {
-    population buildings cameras camerasOnline
-    openIncidents overdueIncidents
-  }
+  stats { incidents openIncidents overdueIncidents }
 }
 `;
 
