@@ -96,10 +96,10 @@ func (w *shapeWalker) depth(set ast.SelectionSet, level int) int {
 func complexity() graph.ComplexityRoot {
 	var c graph.ComplexityRoot
 	page := func(child int, first *int, def int) int { return mul(child, orDefault(first, def)) }
-	c.Query.Features = func(child int, _ graph.AreaInput, _ []model.Layer, first *int, _ *string) int {
+	c.Query.Features = func(child int, _ graph.AreaInput, _ []model.Layer, first *int, _ *string, _ *int) int {
 		return page(child, first, 500)
 	}
-	c.Query.FeatureCollection = func(_ int, _ graph.AreaInput, _ []model.Layer, _ *model.CRS, limit *int) int {
+	c.Query.FeatureCollection = func(_ int, _ graph.AreaInput, _ []model.Layer, _ *model.CRS, limit *int, _ *int) int {
 		return 50 + orDefault(limit, 5000)/10
 	}
 	c.Query.Clusters = func(child int, _ graph.AreaInput, _ model.Layer, _ int) int { return mul(child, 200) }

@@ -22,8 +22,8 @@ import (
 
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
-	Features(ctx context.Context, area AreaInput, layers []model.Layer, first *int, after *string) (*model.FeatureConnection, error)
-	FeatureCollection(ctx context.Context, area AreaInput, layers []model.Layer, crs *model.CRS, limit *int) (model.GeoJSON, error)
+	Features(ctx context.Context, area AreaInput, layers []model.Layer, first *int, after *string, zoom *int) (*model.FeatureConnection, error)
+	FeatureCollection(ctx context.Context, area AreaInput, layers []model.Layer, crs *model.CRS, limit *int, zoom *int) (model.GeoJSON, error)
 	Clusters(ctx context.Context, area AreaInput, layer model.Layer, zoom int) ([]*model.Cluster, error)
 	GridAt(ctx context.Context, lon float64, lat float64, level *model.GridLevel, crs *model.CRS) (*model.Grid, error)
 	Nearby(ctx context.Context, lon float64, lat float64, radiusMeters float64, layers []model.Layer, first *int) ([]*model.NearbyFeature, error)
@@ -236,6 +236,14 @@ func (ec *executionContext) field_Query_featureCollection_args(ctx context.Conte
 		return nil, err
 	}
 	args["limit"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "zoom",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["zoom"] = arg4
 	return args, nil
 }
 
@@ -274,6 +282,14 @@ func (ec *executionContext) field_Query_features_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "zoom",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["zoom"] = arg4
 	return args, nil
 }
 
@@ -964,7 +980,7 @@ func (ec *executionContext) _Query_features(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Features(ctx, fc.Args["area"].(AreaInput), fc.Args["layers"].([]model.Layer), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Features(ctx, fc.Args["area"].(AreaInput), fc.Args["layers"].([]model.Layer), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["zoom"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.FeatureConnection) graphql.Marshaler {
@@ -1008,7 +1024,7 @@ func (ec *executionContext) _Query_featureCollection(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().FeatureCollection(ctx, fc.Args["area"].(AreaInput), fc.Args["layers"].([]model.Layer), fc.Args["crs"].(*model.CRS), fc.Args["limit"].(*int))
+			return ec.Resolvers.Query().FeatureCollection(ctx, fc.Args["area"].(AreaInput), fc.Args["layers"].([]model.Layer), fc.Args["crs"].(*model.CRS), fc.Args["limit"].(*int), fc.Args["zoom"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.GeoJSON) graphql.Marshaler {

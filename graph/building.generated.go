@@ -17,7 +17,7 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type BuildingResolver interface {
-	Geometry(ctx context.Context, obj *model.Building, crs *model.CRS) (model.GeoJSON, error)
+	Geometry(ctx context.Context, obj *model.Building, crs *model.CRS, simplify *float64) (model.GeoJSON, error)
 	Grid(ctx context.Context, obj *model.Building) (*model.Grid, error)
 
 	PartyGroup(ctx context.Context, obj *model.Building) (*model.PartyUnit, error)
@@ -38,6 +38,14 @@ func (ec *executionContext) field_Building_geometry_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["crs"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "simplify",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["simplify"] = arg1
 	return args, nil
 }
 
@@ -124,7 +132,7 @@ func (ec *executionContext) _Building_geometry(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Building().Geometry(ctx, obj, fc.Args["crs"].(*model.CRS))
+			return ec.Resolvers.Building().Geometry(ctx, obj, fc.Args["crs"].(*model.CRS), fc.Args["simplify"].(*float64))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.GeoJSON) graphql.Marshaler {

@@ -17,7 +17,7 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type GridResolver interface {
-	Geometry(ctx context.Context, obj *model.Grid, crs *model.CRS) (model.GeoJSON, error)
+	Geometry(ctx context.Context, obj *model.Grid, crs *model.CRS, simplify *float64) (model.GeoJSON, error)
 	Grid(ctx context.Context, obj *model.Grid) (*model.Grid, error)
 
 	Parent(ctx context.Context, obj *model.Grid) (*model.Grid, error)
@@ -88,6 +88,14 @@ func (ec *executionContext) field_Grid_geometry_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["crs"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "simplify",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["simplify"] = arg1
 	return args, nil
 }
 
@@ -204,7 +212,7 @@ func (ec *executionContext) _Grid_geometry(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Grid().Geometry(ctx, obj, fc.Args["crs"].(*model.CRS))
+			return ec.Resolvers.Grid().Geometry(ctx, obj, fc.Args["crs"].(*model.CRS), fc.Args["simplify"].(*float64))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.GeoJSON) graphql.Marshaler {

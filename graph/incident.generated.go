@@ -18,7 +18,7 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type IncidentResolver interface {
-	Geometry(ctx context.Context, obj *model.Incident, crs *model.CRS) (model.GeoJSON, error)
+	Geometry(ctx context.Context, obj *model.Incident, crs *model.CRS, simplify *float64) (model.GeoJSON, error)
 	Grid(ctx context.Context, obj *model.Incident) (*model.Grid, error)
 
 	Timeline(ctx context.Context, obj *model.Incident) ([]*model.IncidentEvent, error)
@@ -47,6 +47,14 @@ func (ec *executionContext) field_Incident_geometry_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["crs"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "simplify",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["simplify"] = arg1
 	return args, nil
 }
 
@@ -221,7 +229,7 @@ func (ec *executionContext) _Incident_geometry(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Incident().Geometry(ctx, obj, fc.Args["crs"].(*model.CRS))
+			return ec.Resolvers.Incident().Geometry(ctx, obj, fc.Args["crs"].(*model.CRS), fc.Args["simplify"].(*float64))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.GeoJSON) graphql.Marshaler {

@@ -56,7 +56,7 @@ type ComplexityRoot struct {
 	Building struct {
 		Address    func(childComplexity int) int
 		Floors     func(childComplexity int) int
-		Geometry   func(childComplexity int, crs *model.CRS) int
+		Geometry   func(childComplexity int, crs *model.CRS, simplify *float64) int
 		Grid       func(childComplexity int) int
 		Households func(childComplexity int) int
 		ID         func(childComplexity int) int
@@ -79,7 +79,7 @@ type ComplexityRoot struct {
 
 	Camera struct {
 		Code           func(childComplexity int) int
-		Geometry       func(childComplexity int, crs *model.CRS) int
+		Geometry       func(childComplexity int, crs *model.CRS, simplify *float64) int
 		Grid           func(childComplexity int) int
 		HeadingDegrees func(childComplexity int) int
 		ID             func(childComplexity int) int
@@ -125,7 +125,7 @@ type ComplexityRoot struct {
 		Cameras          func(childComplexity int, first *int, after *string) int
 		Children         func(childComplexity int) int
 		Code             func(childComplexity int) int
-		Geometry         func(childComplexity int, crs *model.CRS) int
+		Geometry         func(childComplexity int, crs *model.CRS, simplify *float64) int
 		Grid             func(childComplexity int) int
 		Households       func(childComplexity int) int
 		ID               func(childComplexity int) int
@@ -158,7 +158,7 @@ type ComplexityRoot struct {
 		Code          func(childComplexity int) int
 		Description   func(childComplexity int) int
 		DueAt         func(childComplexity int) int
-		Geometry      func(childComplexity int, crs *model.CRS) int
+		Geometry      func(childComplexity int, crs *model.CRS, simplify *float64) int
 		Grid          func(childComplexity int) int
 		ID            func(childComplexity int) int
 		Layer         func(childComplexity int) int
@@ -217,7 +217,7 @@ type ComplexityRoot struct {
 	PartyUnit struct {
 		Building    func(childComplexity int) int
 		Children    func(childComplexity int) int
-		Geometry    func(childComplexity int, crs *model.CRS) int
+		Geometry    func(childComplexity int, crs *model.CRS, simplify *float64) int
 		Grid        func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
@@ -243,8 +243,8 @@ type ComplexityRoot struct {
 		Buildings          func(childComplexity int, area *AreaInput, first *int, after *string) int
 		Cameras            func(childComplexity int, kind *model.CameraKind, status *model.CameraStatus, area *AreaInput, first *int, after *string) int
 		Clusters           func(childComplexity int, area AreaInput, layer model.Layer, zoom int) int
-		FeatureCollection  func(childComplexity int, area AreaInput, layers []model.Layer, crs *model.CRS, limit *int) int
-		Features           func(childComplexity int, area AreaInput, layers []model.Layer, first *int, after *string) int
+		FeatureCollection  func(childComplexity int, area AreaInput, layers []model.Layer, crs *model.CRS, limit *int, zoom *int) int
+		Features           func(childComplexity int, area AreaInput, layers []model.Layer, first *int, after *string, zoom *int) int
 		Grid               func(childComplexity int, code string) int
 		GridAt             func(childComplexity int, lon float64, lat float64, level *model.GridLevel, crs *model.CRS) int
 		Grids              func(childComplexity int, level *model.GridLevel, parentCode *string, area *AreaInput, first *int, after *string) int
@@ -259,7 +259,7 @@ type ComplexityRoot struct {
 
 	ServicePoint struct {
 		Address      func(childComplexity int) int
-		Geometry     func(childComplexity int, crs *model.CRS) int
+		Geometry     func(childComplexity int, crs *model.CRS, simplify *float64) int
 		Grid         func(childComplexity int) int
 		ID           func(childComplexity int) int
 		Kind         func(childComplexity int) int
@@ -401,7 +401,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Building.Geometry(childComplexity, args["crs"].(*model.CRS)), true
+		return e.ComplexityRoot.Building.Geometry(childComplexity, args["crs"].(*model.CRS), args["simplify"].(*float64)), true
 	case "Building.grid":
 		if e.ComplexityRoot.Building.Grid == nil {
 			break
@@ -493,7 +493,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Camera.Geometry(childComplexity, args["crs"].(*model.CRS)), true
+		return e.ComplexityRoot.Camera.Geometry(childComplexity, args["crs"].(*model.CRS), args["simplify"].(*float64)), true
 	case "Camera.grid":
 		if e.ComplexityRoot.Camera.Grid == nil {
 			break
@@ -682,7 +682,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Grid.Geometry(childComplexity, args["crs"].(*model.CRS)), true
+		return e.ComplexityRoot.Grid.Geometry(childComplexity, args["crs"].(*model.CRS), args["simplify"].(*float64)), true
 	case "Grid.grid":
 		if e.ComplexityRoot.Grid.Grid == nil {
 			break
@@ -839,7 +839,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Incident.Geometry(childComplexity, args["crs"].(*model.CRS)), true
+		return e.ComplexityRoot.Incident.Geometry(childComplexity, args["crs"].(*model.CRS), args["simplify"].(*float64)), true
 	case "Incident.grid":
 		if e.ComplexityRoot.Incident.Grid == nil {
 			break
@@ -1077,7 +1077,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.PartyUnit.Geometry(childComplexity, args["crs"].(*model.CRS)), true
+		return e.ComplexityRoot.PartyUnit.Geometry(childComplexity, args["crs"].(*model.CRS), args["simplify"].(*float64)), true
 	case "PartyUnit.grid":
 		if e.ComplexityRoot.PartyUnit.Grid == nil {
 			break
@@ -1207,7 +1207,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.FeatureCollection(childComplexity, args["area"].(AreaInput), args["layers"].([]model.Layer), args["crs"].(*model.CRS), args["limit"].(*int)), true
+		return e.ComplexityRoot.Query.FeatureCollection(childComplexity, args["area"].(AreaInput), args["layers"].([]model.Layer), args["crs"].(*model.CRS), args["limit"].(*int), args["zoom"].(*int)), true
 	case "Query.features":
 		if e.ComplexityRoot.Query.Features == nil {
 			break
@@ -1218,7 +1218,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Features(childComplexity, args["area"].(AreaInput), args["layers"].([]model.Layer), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Features(childComplexity, args["area"].(AreaInput), args["layers"].([]model.Layer), args["first"].(*int), args["after"].(*string), args["zoom"].(*int)), true
 	case "Query.grid":
 		if e.ComplexityRoot.Query.Grid == nil {
 			break
@@ -1342,7 +1342,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.ServicePoint.Geometry(childComplexity, args["crs"].(*model.CRS)), true
+		return e.ComplexityRoot.ServicePoint.Geometry(childComplexity, args["crs"].(*model.CRS), args["simplify"].(*float64)), true
 	case "ServicePoint.grid":
 		if e.ComplexityRoot.ServicePoint.Grid == nil {
 			break
@@ -1643,7 +1643,12 @@ interface Feature implements Node {
   id: ID!
   layer: Layer!
   name: String!
-  geometry(crs: CRS = WGS84): GeoJSON!
+  """
+  The shape, in crs. simplify (metres, 0..10000) simplifies polygons to that tolerance
+  (ST_SimplifyPreserveTopology) and rounds coordinates to match; under features(zoom:)
+  the zoom's pixel size is the default.
+  """
+  geometry(crs: CRS = WGS84, simplify: Float): GeoJSON!
   "The lowest-level GRID containing it; null for grids above GRID level and for grids themselves."
   grid: Grid
 }
@@ -1715,13 +1720,19 @@ type Stats {
 
 type Query {
   node(id: ID!): Node
-  "Features of the layers intersecting the area, ordered by layer then id. first: 1..1000."
-  features(area: AreaInput!, layers: [Layer!]!, first: Int = 500, after: String): FeatureConnection!
+  """
+  Features of the layers intersecting the area, ordered by layer then id. first: 1..1000.
+  zoom (0..22), when given, is the web-mercator zoom the client draws at: the nodes'
+  geometry is simplified to a pixel of it unless geometry(simplify:) says otherwise.
+  """
+  features(area: AreaInput!, layers: [Layer!]!, first: Int = 500, after: String, zoom: Int): FeatureConnection!
   """
   A GeoJSON FeatureCollection, ready to draw. limit: 1..50000; when the limit cut the
-  collection short, its "truncated" member is true.
+  collection short, its "truncated" member is true. zoom (0..22), when given, simplifies
+  polygons to a pixel of that web-mercator zoom and rounds coordinates to match, so
+  that grid outlines stay small at low zoom.
   """
-  featureCollection(area: AreaInput!, layers: [Layer!]!, crs: CRS = WGS84, limit: Int = 5000): GeoJSON!
+  featureCollection(area: AreaInput!, layers: [Layer!]!, crs: CRS = WGS84, limit: Int = 5000, zoom: Int): GeoJSON!
   "Features of one layer grouped for a web-mercator zoom level (0..22); polygons are grouped by a point on their surface."
   clusters(area: AreaInput!, layer: Layer!, zoom: Int!): [Cluster!]!
   "The grid of that level containing the point; null outside the district."
@@ -1736,7 +1747,7 @@ type Query {
   id: ID!
   layer: Layer!
   name: String!
-  geometry(crs: CRS = WGS84): GeoJSON!
+  geometry(crs: CRS = WGS84, simplify: Float): GeoJSON!
   grid: Grid
   address: String!
   floors: Int!
@@ -1760,7 +1771,7 @@ type Camera implements Node & Feature {
   id: ID!
   layer: Layer!
   name: String!
-  geometry(crs: CRS = WGS84): GeoJSON!
+  geometry(crs: CRS = WGS84, simplify: Float): GeoJSON!
   grid: Grid
   kind: CameraKind!
   status: CameraStatus!
@@ -1785,7 +1796,7 @@ type Grid implements Node & Feature {
   id: ID!
   layer: Layer!
   name: String!
-  geometry(crs: CRS = WGS84): GeoJSON!
+  geometry(crs: CRS = WGS84, simplify: Float): GeoJSON!
   grid: Grid
   "6 digits for the district, then 3 more per level (15 for a GRID)."
   code: String!
@@ -1833,7 +1844,7 @@ type Incident implements Node & Feature {
   layer: Layer!
   "The title."
   name: String!
-  geometry(crs: CRS = WGS84): GeoJSON!
+  geometry(crs: CRS = WGS84, simplify: Float): GeoJSON!
   grid: Grid
   code: String!
   category: String!
@@ -1929,7 +1940,7 @@ type PartyUnit implements Node & Feature {
   id: ID!
   layer: Layer!
   name: String!
-  geometry(crs: CRS = WGS84): GeoJSON!
+  geometry(crs: CRS = WGS84, simplify: Float): GeoJSON!
   grid: Grid
   kind: PartyUnitKind!
   parent: PartyUnit
@@ -1951,7 +1962,7 @@ type ServicePoint implements Node & Feature {
   id: ID!
   layer: Layer!
   name: String!
-  geometry(crs: CRS = WGS84): GeoJSON!
+  geometry(crs: CRS = WGS84, simplify: Float): GeoJSON!
   grid: Grid
   kind: ServicePointKind!
   address: String!

@@ -17,7 +17,7 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type ServicePointResolver interface {
-	Geometry(ctx context.Context, obj *model.ServicePoint, crs *model.CRS) (model.GeoJSON, error)
+	Geometry(ctx context.Context, obj *model.ServicePoint, crs *model.CRS, simplify *float64) (model.GeoJSON, error)
 	Grid(ctx context.Context, obj *model.ServicePoint) (*model.Grid, error)
 }
 
@@ -36,6 +36,14 @@ func (ec *executionContext) field_ServicePoint_geometry_args(ctx context.Context
 		return nil, err
 	}
 	args["crs"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "simplify",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["simplify"] = arg1
 	return args, nil
 }
 
@@ -122,7 +130,7 @@ func (ec *executionContext) _ServicePoint_geometry(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.ServicePoint().Geometry(ctx, obj, fc.Args["crs"].(*model.CRS))
+			return ec.Resolvers.ServicePoint().Geometry(ctx, obj, fc.Args["crs"].(*model.CRS), fc.Args["simplify"].(*float64))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.GeoJSON) graphql.Marshaler {

@@ -18,7 +18,7 @@ type Loaders struct {
 	gate *gate
 
 	features   map[model.Layer]*loader[int64, model.Feature]
-	geometries map[model.Layer]*loader[int64, []byte]
+	geometries map[model.Layer]*loader[GeometryKey, []byte]
 	gridByCode *loader[string, *model.Grid]
 
 	gridChildren  *loader[int64, []model.Feature]
@@ -39,7 +39,7 @@ func New(st *store.Store) *Loaders {
 		st:         st,
 		gate:       &gate{},
 		features:   map[model.Layer]*loader[int64, model.Feature]{},
-		geometries: map[model.Layer]*loader[int64, []byte]{},
+		geometries: map[model.Layer]*loader[GeometryKey, []byte]{},
 		pages:      map[pageGroup]*loader[store.PageKey, []model.Feature]{},
 		counts:     map[countGroup]*loader[string, int]{},
 	}
@@ -47,8 +47,8 @@ func New(st *store.Store) *Loaders {
 		l.features[layer] = newLoader(l.gate, func(ctx context.Context, ids []int64) (map[int64]model.Feature, error) {
 			return st.ByIDs(ctx, layer, ids)
 		})
-		l.geometries[layer] = newLoader(l.gate, func(ctx context.Context, ids []int64) (map[int64][]byte, error) {
-			return st.Geometries(ctx, layer, ids)
+		l.geometries[layer] = newLoader(l.gate, func(ctx context.Context, keys []GeometryKey) (map[GeometryKey][]byte, error) {
+			return geometries(ctx, st, layer, keys)
 		})
 	}
 	l.gridByCode = newLoader(l.gate, st.GridsByCodes)
@@ -122,9 +122,34 @@ func (l *Loaders) GridByCode(ctx context.Context, code string) (*model.Grid, err
 	return l.gridByCode.Load(ctx, code)
 }
 
-// Geometry loads a feature's WGS84 GeoJSON geometry.
-func (l *Loaders) Geometry(ctx context.Context, layer model.Layer, id int64) ([]byte, error) {
-	return l.geometries[layer].Load(ctx, id)
+// GeometryKey is a feature and the shape its geometry is wanted in.
+type GeometryKey struct {
+	ID    int64
+	Shape store.Shape
+}
+
+// geometries answers keys in one statement per distinct shape (a page asks for one).
+func geometries(ctx context.Context, st *store.Store, l model.Layer, keys []GeometryKey) (map[GeometryKey][]byte, error) {
+	byShape := map[store.Shape][]int64{}
+	for _, k := range keys {
+		byShape[k.Shape] = append(byShape[k.Shape], k.ID)
+	}
+	out := make(map[GeometryKey][]byte, len(keys))
+	for shape, ids := range byShape {
+		m, err := st.Geometries(ctx, l, ids, shape)
+		if err != nil {
+			return nil, err
+		}
+		for id, g := range m {
+			out[GeometryKey{id, shape}] = g
+		}
+	}
+	return out, nil
+}
+
+// Geometry loads a feature's WGS84 GeoJSON geometry in shape.
+func (l *Loaders) Geometry(ctx context.Context, layer model.Layer, id int64, shape store.Shape) ([]byte, error) {
+	return l.geometries[layer].Load(ctx, GeometryKey{id, shape})
 }
 
 func (l *Loaders) GridChildren(ctx context.Context, id int64) ([]model.Feature, error) {
@@ -220,8 +245,8 @@ func (l *Loaders) Level(start func()) {
 
 // Thunk forms of the relations, for starting a whole level of loads under Level.
 
-func (l *Loaders) GeometryThunk(ctx context.Context, layer model.Layer, id int64) func() ([]byte, error) {
-	return l.geometries[layer].Thunk(ctx, id)
+func (l *Loaders) GeometryThunk(ctx context.Context, layer model.Layer, id int64, shape store.Shape) func() ([]byte, error) {
+	return l.geometries[layer].Thunk(ctx, GeometryKey{id, shape})
 }
 
 func (l *Loaders) GridChildrenThunk(ctx context.Context, id int64) func() ([]model.Feature, error) {

@@ -7,12 +7,11 @@ package resolvers
 
 import (
 	"context"
-	"strconv"
-	"time"
-
 	"gridhub/graph"
 	"gridhub/model"
 	"gridhub/store"
+	"strconv"
+	"time"
 )
 
 func (r *auditEntryResolver) ID(ctx context.Context, obj *store.AuditEntry) (string, error) {

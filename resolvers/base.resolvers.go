@@ -27,7 +27,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 	return f, nil
 }
 
-func (r *queryResolver) Features(ctx context.Context, area graph.AreaInput, layers []model.Layer, first *int, after *string) (*model.FeatureConnection, error) {
+func (r *queryResolver) Features(ctx context.Context, area graph.AreaInput, layers []model.Layer, first *int, after *string, zoom *int) (*model.FeatureConnection, error) {
 	a, err := r.area(ctx, &area)
 	if err != nil {
 		return nil, err
@@ -37,6 +37,11 @@ func (r *queryResolver) Features(ctx context.Context, area graph.AreaInput, laye
 	}
 	if err := readable(ctx, a, layers...); err != nil {
 		return nil, err
+	}
+	if zoom != nil {
+		if err := checkRange("zoom", *zoom, 0, maxZoom); err != nil {
+			return nil, err
+		}
 	}
 	n, err := firstArg(first, 500)
 	if err != nil {
@@ -73,7 +78,7 @@ func (r *queryResolver) Features(ctx context.Context, area graph.AreaInput, laye
 	return &model.FeatureConnection{Page: model.Page{PageInfo: info, Count: count}, Edges: edges}, nil
 }
 
-func (r *queryResolver) FeatureCollection(ctx context.Context, area graph.AreaInput, layers []model.Layer, crs *model.CRS, limit *int) (model.GeoJSON, error) {
+func (r *queryResolver) FeatureCollection(ctx context.Context, area graph.AreaInput, layers []model.Layer, crs *model.CRS, limit *int, zoom *int) (model.GeoJSON, error) {
 	a, err := r.area(ctx, &area)
 	if err != nil {
 		return nil, err
@@ -91,11 +96,22 @@ func (r *queryResolver) FeatureCollection(ctx context.Context, area graph.AreaIn
 	if err := checkRange("limit", n, 1, maxCollection); err != nil {
 		return nil, err
 	}
+	var shape store.Shape
+	if zoom != nil {
+		if err := checkRange("zoom", *zoom, 0, maxZoom); err != nil {
+			return nil, err
+		}
+		shape = zoomShape(*zoom)
+	}
 	var transform func([]byte) ([]byte, error)
 	if c := crsOf(crs); c != geo.WGS84 && c != geo.CGCS2000 {
-		transform = func(g []byte) ([]byte, error) { return geo.TransformGeoJSON(g, c, 7) }
+		d := shape.Decimals
+		if d == 0 {
+			d = 7
+		}
+		transform = func(g []byte) ([]byte, error) { return geo.TransformGeoJSON(g, c, d) }
 	}
-	return r.Store.FeatureCollection(ctx, a, layers, n, transform)
+	return r.Store.FeatureCollection(ctx, a, layers, n, shape, transform)
 }
 
 func (r *queryResolver) Clusters(ctx context.Context, area graph.AreaInput, layer model.Layer, zoom int) ([]*model.Cluster, error) {

@@ -13,8 +13,8 @@ import (
 	"gridhub/store"
 )
 
-func (r *buildingResolver) Geometry(ctx context.Context, obj *model.Building, crs *model.CRS) (model.GeoJSON, error) {
-	return geometry(ctx, obj, crs)
+func (r *buildingResolver) Geometry(ctx context.Context, obj *model.Building, crs *model.CRS, simplify *float64) (model.GeoJSON, error) {
+	return geometry(ctx, obj, crs, simplify)
 }
 
 func (r *buildingResolver) Grid(ctx context.Context, obj *model.Building) (*model.Grid, error) {

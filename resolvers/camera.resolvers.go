@@ -12,8 +12,8 @@ import (
 	"gridhub/store"
 )
 
-func (r *cameraResolver) Geometry(ctx context.Context, obj *model.Camera, crs *model.CRS) (model.GeoJSON, error) {
-	return geometry(ctx, obj, crs)
+func (r *cameraResolver) Geometry(ctx context.Context, obj *model.Camera, crs *model.CRS, simplify *float64) (model.GeoJSON, error) {
+	return geometry(ctx, obj, crs, simplify)
 }
 
 func (r *cameraResolver) Grid(ctx context.Context, obj *model.Camera) (*model.Grid, error) {

@@ -13,8 +13,8 @@ import (
 	"gridhub/store"
 )
 
-func (r *gridResolver) Geometry(ctx context.Context, obj *model.Grid, crs *model.CRS) (model.GeoJSON, error) {
-	return geometry(ctx, obj, crs)
+func (r *gridResolver) Geometry(ctx context.Context, obj *model.Grid, crs *model.CRS, simplify *float64) (model.GeoJSON, error) {
+	return geometry(ctx, obj, crs, simplify)
 }
 
 func (r *gridResolver) Grid(ctx context.Context, obj *model.Grid) (*model.Grid, error) {

@@ -15,8 +15,8 @@ import (
 	"unicode/utf8"
 )
 
-func (r *incidentResolver) Geometry(ctx context.Context, obj *model.Incident, crs *model.CRS) (model.GeoJSON, error) {
-	return geometry(ctx, obj, crs)
+func (r *incidentResolver) Geometry(ctx context.Context, obj *model.Incident, crs *model.CRS, simplify *float64) (model.GeoJSON, error) {
+	return geometry(ctx, obj, crs, simplify)
 }
 
 func (r *incidentResolver) Grid(ctx context.Context, obj *model.Incident) (*model.Grid, error) {

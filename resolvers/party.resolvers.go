@@ -13,8 +13,8 @@ import (
 	"gridhub/store"
 )
 
-func (r *partyUnitResolver) Geometry(ctx context.Context, obj *model.PartyUnit, crs *model.CRS) (model.GeoJSON, error) {
-	return geometry(ctx, obj, crs)
+func (r *partyUnitResolver) Geometry(ctx context.Context, obj *model.PartyUnit, crs *model.CRS, simplify *float64) (model.GeoJSON, error) {
+	return geometry(ctx, obj, crs, simplify)
 }
 
 func (r *partyUnitResolver) Grid(ctx context.Context, obj *model.PartyUnit) (*model.Grid, error) {

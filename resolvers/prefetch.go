@@ -9,6 +9,7 @@ import (
 
 	"gridhub/loaders"
 	"gridhub/model"
+	"gridhub/store"
 )
 
 // implementors are the GraphQL type names each layer's objects satisfy in fragments.
@@ -93,7 +94,9 @@ func startField(ctx context.Context, oc *graphql.OperationContext, ld *loaders.L
 	for _, n := range nodes {
 		switch f.Name {
 		case "geometry":
-			ld.GeometryThunk(ctx, layer, n.Key())
+			if shape, err := geometryShapeOf(ctx, oc, f); err == nil {
+				ld.GeometryThunk(ctx, layer, n.Key(), shape)
+			}
 		case "grid":
 			one(model.LayerGrid, gridIDOf(n))
 		case "parent":
@@ -221,4 +224,13 @@ func featureSelection(ctx context.Context) ast.SelectionSet {
 		}
 	}
 	return sel
+}
+
+// geometryShapeOf is the shape the geometry field f will ask for (see geometryShape),
+// read from its arguments and the features field of the page being prefetched.
+func geometryShapeOf(ctx context.Context, oc *graphql.OperationContext, f graphql.CollectedField) (store.Shape, error) {
+	if m, ok := floatArg(f.ArgumentMap(oc.Variables)["simplify"]); ok {
+		return geometryShape(ctx, &m)
+	}
+	return geometryShape(ctx, nil)
 }

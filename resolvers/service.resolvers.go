@@ -28,8 +28,8 @@ func (r *queryResolver) ServicePoints(ctx context.Context, kind *model.ServicePo
 	return &model.ServicePointConnection{Page: page, Edges: edges}, err
 }
 
-func (r *servicePointResolver) Geometry(ctx context.Context, obj *model.ServicePoint, crs *model.CRS) (model.GeoJSON, error) {
-	return geometry(ctx, obj, crs)
+func (r *servicePointResolver) Geometry(ctx context.Context, obj *model.ServicePoint, crs *model.CRS, simplify *float64) (model.GeoJSON, error) {
+	return geometry(ctx, obj, crs, simplify)
 }
 
 func (r *servicePointResolver) Grid(ctx context.Context, obj *model.ServicePoint) (*model.Grid, error) {

@@ -76,7 +76,7 @@ func (s *Store) CountFeatures(ctx context.Context, area *geo.Area, ls []model.La
 // feature's geometry and properties as JSON; they are copied through without decoding,
 // except that transform (if not nil) re-projects each geometry. The "truncated" member
 // says whether the limit cut the collection short.
-func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []model.Layer, limit int, transform func([]byte) ([]byte, error)) ([]byte, error) {
+func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []model.Layer, limit int, shape Shape, transform func([]byte) ([]byte, error)) ([]byte, error) {
 	var p args
 	lim := p.add(limit + 1)
 	var parts []string
@@ -85,7 +85,7 @@ func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []mode
 			continue
 		}
 		conds := append([]string{areaClause(area, "t.geom", &p)}, scopeWhere(ctx, l, &p)...)
-		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id, ST_AsGeoJSON("+geomOut(ctx, l, &p)+", 7) AS g, "+
+		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id, "+geoJSON(ctx, l, shape, &p)+" AS g, "+
 			propsSQL(ctx, l)+" AS props FROM "+layers[l].table+" t WHERE "+and(conds)+" ORDER BY t.id LIMIT "+lim+")")
 	}
 	var buf bytes.Buffer

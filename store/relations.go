@@ -109,11 +109,11 @@ WHERE incident_id = ANY($1) ORDER BY incident_id, at, id`, incidents)
 	return out, wrap(err, "load timelines")
 }
 
-// Geometries loads GeoJSON geometries of layer l by id.
-func (s *Store) Geometries(ctx context.Context, l model.Layer, ids []int64) (map[int64][]byte, error) {
+// Geometries loads GeoJSON geometries of layer l by id, written in shape.
+func (s *Store) Geometries(ctx context.Context, l model.Layer, ids []int64, shape Shape) (map[int64][]byte, error) {
 	ls := layers[l]
 	p := args{ids}
-	rows, err := s.pool.Query(ctx, "SELECT t.id, ST_AsGeoJSON("+geomOut(ctx, l, &p)+", 7) FROM "+ls.table+" t WHERE t.id = ANY($1)", p...)
+	rows, err := s.pool.Query(ctx, "SELECT t.id, "+geoJSON(ctx, l, shape, &p)+" FROM "+ls.table+" t WHERE t.id = ANY($1)", p...)
 	if err != nil {
 		return nil, wrap(err, "load geometries of "+ls.table)
 	}
