@@ -38,11 +38,15 @@ func TestZoomAwareGeometry(t *testing.T) {
 	t.Run("features(zoom:) simplifies its nodes' geometry by default", func(t *testing.T) {
 		var got struct {
 			Features struct {
-				Edges []struct{ Node struct{ Geometry json.RawMessage } }
+				Edges []struct {
+					Node struct{ Geometry json.RawMessage }
+				}
 			}
 		}
 		a.data(`{ features(area: {gridCode: "150203"}, layers: [GRID], first: 1, zoom: 10) { edges { node { geometry } } } }`, nil, &got)
-		var raw struct{ Grid struct{ Geometry json.RawMessage } }
+		var raw struct {
+			Grid struct{ Geometry json.RawMessage }
+		}
 		a.data(`{ grid(code: "150203") { geometry } }`, nil, &raw)
 		if z := got.Features.Edges[0].Node.Geometry; len(z)*2 > len(raw.Grid.Geometry) {
 			t.Errorf("at zoom 10 the district outline is %d bytes, unsimplified %d", len(z), len(raw.Grid.Geometry))
