@@ -115,14 +115,26 @@ func (ts *tiles) tile(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	// A strong ETag per representation: the gzip one is marked, and a conditional
+	// request naming either is answered 304 (RFC 9110 §8.8.3).
 	sum := sha256.Sum256(b)
-	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
-	h.Set("ETag", etag)
-	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+	etag := hex.EncodeToString(sum[:16])
+	gz := len(b) >= minGzipTile && acceptsGzip(r.Header.Get("Accept-Encoding"))
+	h.Add("Vary", "Accept-Encoding")
+	tag := `"` + etag + `"`
+	if gz {
+		tag = `"` + etag + `-gz"`
+	}
+	h.Set("ETag", tag)
+	if inm := r.Header.Get("If-None-Match"); etagMatches(inm, `"`+etag+`"`) || etagMatches(inm, `"`+etag+`-gz"`) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	h.Set("Content-Type", "application/vnd.mapbox-vector-tile")
+	if gz {
+		b = gzipTile(b)
+		h.Set("Content-Encoding", "gzip")
+	}
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	_, _ = w.Write(b)
 }

@@ -75,10 +75,19 @@ func tileSQL(ctx context.Context, ls []model.Layer, z int, o TileOptions, p *arg
 }
 
 // mvt wraps the rows of from (alias f, geometry column geom, feature id column fid) into
-// one MVT layer.
-func mvt(layer, from string) string {
-	return "(SELECT ST_AsMVT(f, '" + layer + "', " + strconv.Itoa(TileExtent) + ", 'geom', 'fid') FROM (" + from + ") f)"
+// one MVT layer, its features in the order of order: the plan PostgreSQL picks (a custom
+// plan for the first runs of a statement on a connection, then maybe a generic one) must
+// not change the bytes, or the ETag would change with the connection that served them.
+func mvt(layer, from, order string) string {
+	return "(SELECT ST_AsMVT(f, '" + layer + "', " + strconv.Itoa(TileExtent) + ", 'geom', 'fid' ORDER BY " + order + ") FROM (" + from + ") f)"
 }
+
+// byID and byPlace order features by database id, and clusters (which have none) by
+// where they are.
+const (
+	byID    = "f.fid"
+	byPlace = "ST_X(f.geom), ST_Y(f.geom)"
+)
 
 func mvtGeom(g string) string {
 	return "ST_AsMVTGeom(" + g + ", e.env, " + strconv.Itoa(TileExtent) + ", " + strconv.Itoa(TileBuffer) + ", true)"
@@ -136,7 +145,7 @@ func (q tq) featureSQL(l model.Layer, z int, o TileOptions) string {
 	if (l == model.LayerGrid || l == model.LayerBuilding) && z < SimplifyBelow {
 		g = "ST_SimplifyPreserveTopology(" + g + ", e.px)"
 	}
-	return mvt(TileLayerName(l), "SELECT t.id AS fid, "+q.selectAttrs(l)+", "+mvtGeom(g)+" AS geom "+q.layerFilter(l, z, o))
+	return mvt(TileLayerName(l), "SELECT t.id AS fid, "+q.selectAttrs(l)+", "+mvtGeom(g)+" AS geom "+q.layerFilter(l, z, o), byID)
 }
 
 // inTile keeps the points (EPSG:3857 column m) inside the tile proper, half-open so that
@@ -151,7 +160,7 @@ const once = " OFFSET 0"
 func (q tq) gridLabelSQL(z int, o TileOptions) string {
 	l := model.LayerGrid
 	from := "SELECT t.id AS fid, " + q.selectAttrs(l) + ", ST_Transform(ST_PointOnSurface(t.geom), 3857) AS m " + q.layerFilter(l, z, o) + once
-	return mvt(GridLabelLayer, "SELECT p.fid, p.id"+q.quotedNames(l, ", p.")+", "+mvtGeom("p.m")+" AS geom FROM e, ("+from+") p WHERE "+inTile)
+	return mvt(GridLabelLayer, "SELECT p.fid, p.id"+q.quotedNames(l, ", p.")+", "+mvtGeom("p.m")+" AS geom FROM e, ("+from+") p WHERE "+inTile, byID)
 }
 
 // clusterSQL groups the layer's points inside the tile into ClusterCells² cells. Each
@@ -178,7 +187,7 @@ func (q tq) clusterSQL(l model.Layer, o TileOptions) string {
 	if overdue {
 		cols += `, c."overdueCount"`
 	}
-	return mvt(TileLayerName(l), "SELECT "+cols+", "+mvtGeom("c.m")+" AS geom FROM e, ("+cells+") c")
+	return mvt(TileLayerName(l), "SELECT "+cols+", "+mvtGeom("c.m")+" AS geom FROM e, ("+cells+") c", byPlace)
 }
 
 // quotedNames lists the layer's attribute columns the caller may see, each prefixed by
