@@ -1,4 +1,5 @@
 // The hub's GraphQL endpoint on the page's own origin.
+import { authHeaders } from './auth.js';
 
 export const endpoint = new URL('/graphql', window.location.href).toString();
 
@@ -6,6 +7,7 @@ export class GraphQLError extends Error {
   constructor(errors) {
     super(errors.map((e) => e.message).join('; '));
     this.errors = errors;
+    this.forbidden = errors.some((e) => e.extensions && ['FORBIDDEN', 'UNAUTHENTICATED'].includes(e.extensions.code));
   }
 }
 
@@ -14,7 +16,7 @@ export class GraphQLError extends Error {
 export async function gql(query, variables = {}, signal) {
   const res = await fetch(endpoint, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...authHeaders() },
     body: JSON.stringify({ query, variables }),
     signal,
   });

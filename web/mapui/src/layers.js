@@ -5,6 +5,7 @@ import VectorTileSource from 'ol/source/VectorTile';
 import MVT from 'ol/format/MVT';
 import { LAYERS } from './labels.js';
 import { styleFor } from './styles.js';
+import { authHeaders } from './auth.js';
 
 // The hub serves every zoom, but from 16 on its tiles only gain precision: OpenLayers
 // over-zooms them, as the TileJSON's maxzoom says.
@@ -24,9 +25,31 @@ export function tileURL(key, { statuses, version } = {}) {
   return `/tiles/${key}/{z}/{x}/{y}.mvt` + (q.length ? '?' + q.join('&') : '');
 }
 
-// makeLayers returns the layers by key, and a loading counter the page watches to know
-// when every visible tile has arrived.
-export function makeLayers(onLoading) {
+// loadTile fetches a tile with the operator's credential (OpenLayers' own loader cannot
+// send one). 204 is an empty tile; 403 means the role may not read the layer.
+function loadTile(key, onForbidden) {
+  return (tile, url) => {
+    tile.setLoader((extent, resolution, projection) => {
+      fetch(url, { headers: authHeaders() })
+        .then((res) => {
+          if (res.status === 204 || res.status === 403) {
+            if (res.status === 403) onForbidden(key);
+            tile.setFeatures([]);
+            return null;
+          }
+          if (!res.ok) throw new Error('tile ' + res.status);
+          return res.arrayBuffer().then((data) => {
+            tile.setFeatures(tile.getFormat().readFeatures(data, { extent, featureProjection: projection }));
+          });
+        })
+        .catch(() => tile.onError());
+    });
+  };
+}
+
+// makeLayers returns the layers by key; onLoading gets the number of tiles in flight,
+// which the page watches to know when every visible tile has arrived.
+export function makeLayers(onLoading, onForbidden) {
   const layers = {};
   let pending = 0;
   const track = (source) => {
@@ -39,6 +62,7 @@ export function makeLayers(onLoading) {
       url: key === 'incident' ? tileURL(key, { statuses: OPEN }) : tileURL(key),
       maxZoom: MAX_TILE_ZOOM,
       transition: 0,
+      tileLoadFunction: loadTile(key, onForbidden),
     });
     track(source);
     layers[key] = new VectorTileLayer({

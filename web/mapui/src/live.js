@@ -3,6 +3,7 @@
 // fails, the indicator says so and a new attempt follows, ever more slowly.
 import { createClient } from 'graphql-ws';
 import { INCIDENT_CHANGED } from './queries.js';
+import { authHeaders } from './auth.js';
 
 // The protocol has no acknowledgement of a subscription, only an error when it is
 // refused: one that has not failed this long after the socket opened counts as live.
@@ -18,6 +19,8 @@ export function startLive({ onChange, onState }) {
 
   const client = createClient({
     url: url.toString(),
+    // Browsers cannot set headers on a websocket: the credential goes in connection_init.
+    connectionParams: () => authHeaders(),
     lazy: false,
     keepAlive: 15000,
     retryAttempts: Infinity,

@@ -26,6 +26,7 @@ import { hook, installHooks } from './hooks.js';
 import { buildLayerList, buildLegend, loadHeader } from './sidebar.js';
 import { showError, tick, toast } from './notify.js';
 import { readLink, writeLink } from './link.js';
+import { setupCredential } from './auth.js';
 
 // Which feature a click means when several are under the pointer: points before
 // polygons, incidents first.
@@ -34,7 +35,14 @@ const PRIORITY = { incident: 0, camera: 1, service_point: 2, party_unit: 3, buil
 async function main() {
   const config = await fetch('config.json').then((r) => r.json()).catch(() => ({ basemap: null }));
   let pending = 0;
-  const layers = makeLayers((n) => { pending = n; });
+  // A layer the role may not read is switched off and marked in the list.
+  const forbidden = new Set();
+  const layers = makeLayers((n) => { pending = n; }, (key) => {
+    if (forbidden.has(key)) return;
+    forbidden.add(key);
+    layers[key].setVisible(false);
+    layerList.forbid(key);
+  });
   const base = [];
   if (config.basemap) {
     base.push(new TileLayer({
@@ -130,6 +138,7 @@ async function main() {
     map.getTargetElement().classList.toggle('pointer', hit);
   });
 
+  setupCredential();
   setupSearch({ onPick: (code) => drill.to(code).then((g) => g && panel.show(g.id)), onError: showError });
 
   // Live updates reload the incident tiles under a new URL (the browser may keep the

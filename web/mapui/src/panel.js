@@ -35,7 +35,7 @@ export class Panel {
       await this.load(id);
     } catch (e) {
       if (isAbort(e)) return;
-      clear(this.body).append(h('div', { class: 'panel-error' }, '详情加载失败：' + e.message));
+      clear(this.body).append(h('div', { class: 'panel-error' }, e.forbidden ? '当前身份无权查看该要素的详情' : '详情加载失败：' + e.message));
     }
   }
 

@@ -6,16 +6,24 @@ import { LAYERS, STATUS } from './labels.js';
 export function buildLayerList(layers) {
   const ul = document.getElementById('layers');
   const rows = {};
+  const boxes = {};
   for (const { key, name, on } of LAYERS) {
     const count = h('span', { class: 'count', id: 'count-' + key }, '…');
     const box = h('input', { type: 'checkbox', id: 'toggle-' + key, checked: on, dataset: { layer: key } });
     box.addEventListener('change', () => layers[key].setVisible(box.checked));
     rows[key] = count;
+    boxes[key] = box;
     ul.append(h('li', {}, h('label', { for: 'toggle-' + key }, box, h('span', { class: 'swatch swatch-' + key }), name), count));
   }
   ul.append(h('li', { class: 'sub' }, h('label', { for: 'open-only' },
     h('input', { type: 'checkbox', id: 'open-only', checked: true }), '仅显示未办结事件')));
   return {
+    forbid(key) {
+      boxes[key].checked = false;
+      boxes[key].disabled = true;
+      boxes[key].closest('li').classList.add('forbidden');
+      rows[key].textContent = '无权限';
+    },
     update(c) {
       const text = c ? {
         grid: num(c.grids),
@@ -25,7 +33,9 @@ export function buildLayerList(layers) {
         service_point: num(c.servicePoints),
         incident: `${num(c.incidents)} · 未办结 ${num(c.openIncidents)}`,
       } : {};
-      for (const key of Object.keys(rows)) rows[key].textContent = text[key] || '—';
+      for (const key of Object.keys(rows)) {
+        if (!boxes[key].disabled) rows[key].textContent = text[key] || '—';
+      }
     },
   };
 }
