@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"gridhub/model"
@@ -126,6 +127,12 @@ func TestMapPage(t *testing.T) {
 		b.waitRendered(t)
 		var xy [2]float64
 		b.eval(t, fmt.Sprintf(`window.__gridhub.pixelOf(%f, %f)`, lon, lat), &xy)
+		b.do(t, "hover over the incident", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, xy[0], xy[1]))
+		var title string
+		if err := a.db.Store.Pool().QueryRow(t.Context(), `SELECT title FROM incidents WHERE id = $1`, id).Scan(&title); err != nil {
+			t.Fatal(err)
+		}
+		b.wait(t, "the tooltip to name it", fmt.Sprintf(`document.querySelector('.tooltip:not([hidden])')?.textContent.startsWith(%q)`, title))
 		b.click(t, xy[0], xy[1])
 
 		gid := model.GlobalID(model.LayerIncident, id)

@@ -27,6 +27,7 @@ import { buildLayerList, buildLegend, loadHeader } from './sidebar.js';
 import { showError, tick, toast } from './notify.js';
 import { readLink, writeLink } from './link.js';
 import { setupCredential } from './auth.js';
+import { setupTooltip } from './tooltip.js';
 
 // Which feature a click means when several are under the pointer: points before
 // polygons, incidents first.
@@ -132,10 +133,9 @@ async function main() {
     }
     panel.show(f.get('id'));
   });
-  map.on('pointermove', (evt) => {
-    if (evt.dragging) return;
-    const hit = map.hasFeatureAtPixel(evt.pixel, { layerFilter: (l) => l.get('key') && l.get('key') !== 'grid', hitTolerance: 4 });
-    map.getTargetElement().classList.toggle('pointer', hit);
+  setupTooltip(map, featureAt);
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !panel.root.hidden) document.getElementById('panel-close').click();
   });
 
   setupCredential();
