@@ -15,9 +15,10 @@ import (
 )
 
 // TestMapPage drives the map page in headless chromium like an operator: it loads the
-// district, toggles a layer, drills into a street by clicking it, clicks an incident and
-// checks the side panel against GraphQL, then sees a newly reported incident arrive live. Screenshots are kept (the test log names the
-// folder; /tmp/map.png is the last one).
+// district, toggles a layer, drills into a street by clicking it, hovers over and clicks
+// an incident and checks the side panel against GraphQL, sees a newly reported incident
+// arrive live, and searches. Screenshots are kept in the folder the test log names;
+// /tmp/map.png is the incident's.
 func TestMapPage(t *testing.T) {
 	a := mapAPI(t)
 	b := newBrowser(t)
@@ -161,7 +162,8 @@ func TestMapPage(t *testing.T) {
 				got, want.Node.Status, len(want.Node.Timeline), len(want.Node.NearbyCameras))
 		}
 	})
-	b.screenshot(t, shots, "3-incident")
+	// The incident in its panel is the screenshot worth a look: /tmp/map.png.
+	review := b.screenshot(t, shots, "3-incident")
 
 	t.Run("a reported incident appears live", func(t *testing.T) {
 		b.wait(t, "live updates to connect", `window.__gridhub.live === true`)
@@ -191,8 +193,8 @@ func TestMapPage(t *testing.T) {
 			fmt.Sprintf(`(document.querySelector('#breadcrumb .current[data-level="GRID"]') || {}).textContent === %q`, name))
 		b.wait(t, "the grid's panel", fmt.Sprintf(`(document.getElementById('panel-title') || {}).textContent === %q`, name))
 	})
-	last := b.screenshot(t, shots, "5-search")
-	if png, err := os.ReadFile(last); err == nil {
+	b.screenshot(t, shots, "5-search")
+	if png, err := os.ReadFile(review); err == nil {
 		_ = os.WriteFile("/tmp/map.png", png, 0o644)
 	}
 	if errs := b.errors(); len(errs) > 0 {
