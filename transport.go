@@ -68,7 +68,18 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
-	writeResponse(compressing(w, r), responses(ctx))
+	resp := responses(ctx)
+	w.Header().Add("Vary", "Accept-Encoding")
+	if len(resp.Data) < gzipAbove || !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		writeResponse(w, resp)
+		return
+	}
+	w.Header().Set("Content-Encoding", "gzip")
+	gz := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(gz)
+	gz.Reset(w)
+	writeResponse(gz, resp)
+	_ = gz.Close()
 }
 
 // gzipAbove is the response size from which a client that accepts gzip gets it: a
@@ -76,56 +87,43 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 // are not worth the CPU.
 const gzipAbove = 32 << 10
 
-// gzipResponse compresses what writeResponse hands it in one write, when it is large.
-type gzipResponse struct {
-	w  http.ResponseWriter
-	ok bool
-}
-
-func compressing(w http.ResponseWriter, r *http.Request) io.Writer {
-	w.Header().Add("Vary", "Accept-Encoding")
-	return gzipResponse{w: w, ok: acceptsGzip(r.Header.Get("Accept-Encoding"))}
-}
-
-func (g gzipResponse) Write(b []byte) (int, error) {
-	if !g.ok || len(b) < gzipAbove {
-		return g.w.Write(b)
-	}
-	g.w.Header().Set("Content-Encoding", "gzip")
-	gz := gzipWriters.Get().(*gzip.Writer)
-	defer gzipWriters.Put(gz)
-	gz.Reset(g.w)
-	if _, err := gz.Write(b); err != nil {
-		return 0, err
-	}
-	return len(b), gz.Close()
-}
 func inputError(msg string) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": model.CodeBadInput}}
 }
 
-// writeResponse writes {"errors":…,"data":…,"extensions":…} with data copied as it is.
+// writeResponse writes {"errors":…,"data":…,"extensions":…} with data copied as it is,
+// piece by piece: a collection of megabytes is not copied into yet another buffer.
 func writeResponse(w io.Writer, resp *graphql.Response) {
-	var buf bytes.Buffer
-	buf.Grow(len(resp.Data) + 64)
-	buf.WriteByte('{')
+	ew := errWriter{w: w}
+	ew.write([]byte("{"))
 	if len(resp.Errors) > 0 {
 		errs, _ := json.Marshal(resp.Errors)
-		buf.WriteString(`"errors":`)
-		buf.Write(errs)
-		buf.WriteByte(',')
+		ew.write([]byte(`"errors":`))
+		ew.write(errs)
+		ew.write([]byte(","))
 	}
-	buf.WriteString(`"data":`)
+	ew.write([]byte(`"data":`))
 	if len(resp.Data) == 0 {
-		buf.WriteString("null")
+		ew.write([]byte("null"))
 	} else {
-		buf.Write(resp.Data)
+		ew.write(resp.Data)
 	}
 	if len(resp.Extensions) > 0 {
 		ext, _ := json.Marshal(resp.Extensions)
-		buf.WriteString(`,"extensions":`)
-		buf.Write(ext)
+		ew.write([]byte(`,"extensions":`))
+		ew.write(ext)
 	}
-	buf.WriteByte('}')
-	_, _ = w.Write(buf.Bytes())
+	ew.write([]byte("}"))
+}
+
+// errWriter stops writing after the first error (a client that went away).
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) write(b []byte) {
+	if e.err == nil {
+		_, e.err = e.w.Write(b)
+	}
 }
