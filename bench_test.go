@@ -159,3 +159,16 @@ func BenchmarkFeaturesWithGridAndParent1000(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkNested500 is a panel list's query: 500 incidents, each with its grid, the
+// grid's street and the cameras within 200 m.
+func BenchmarkNested500(b *testing.B) {
+	a := district(b)
+	body, _ := json.Marshal(map[string]any{"query": `{ incidents(first: 500) { edges { node { code
+		grid { code parent { code } } nearbyCameras { distanceMeters feature { name } } } } } }`})
+	before := a.queries.Load()
+	for b.Loop() {
+		b.SetBytes(int64(len(a.post(b, body))))
+	}
+	b.ReportMetric(float64(a.queries.Load()-before)/float64(b.N), "statements/op")
+}

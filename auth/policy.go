@@ -52,6 +52,12 @@ type Role struct {
 	Introspection bool                     `yaml:"introspection"`
 	Audit         bool                     `yaml:"audit"`
 
+	// Unrestricted: every layer and field readable as it is (a field check can be skipped).
+	Unrestricted bool
+	// rules and allowed index Fields and Allow for the per-field check on the hot path.
+	rules   map[fieldKey]FieldRule
+	allowed map[string]map[string]bool
+
 	// From Fence: a key must name its own fence, or the role's fixed one.
 	FenceFromKey bool
 	FenceCode    string
@@ -136,6 +142,19 @@ func (r *Role) check() error {
 	if r.Complexity < 10 {
 		return fmt.Errorf("complexity: must be at least 10")
 	}
+	r.rules = map[fieldKey]FieldRule{}
+	for f, rule := range r.Fields {
+		typ, field, _ := strings.Cut(f, ".")
+		r.rules[fieldKey{typ, field}] = rule
+	}
+	r.allowed = map[string]map[string]bool{}
+	for typ, fields := range r.Allow {
+		r.allowed[typ] = map[string]bool{"__typename": true}
+		for _, f := range fields {
+			r.allowed[typ][f] = true
+		}
+	}
+	r.Unrestricted = len(r.Layers) == len(model.Layers) && len(r.Fields) == 0 && len(r.Allow) == 0 && len(r.Coarsen) == 0
 	return r.readFence()
 }
 
@@ -184,12 +203,14 @@ func (r *Role) CanRead(l model.Layer) bool { return slices.Contains(r.Layers, l)
 // CanCall reports whether the role may call the mutation.
 func (r *Role) CanCall(mutation string) bool { return slices.Contains(r.Mutations, mutation) }
 
+type fieldKey struct{ typ, field string }
+
 // Field is the rule for typ.field: "" when readable as it is.
 func (r *Role) Field(typ, field string) FieldRule {
-	if rule, ok := r.Fields[typ+"."+field]; ok {
+	if rule, ok := r.rules[fieldKey{typ, field}]; ok {
 		return rule
 	}
-	if allow, ok := r.Allow[typ]; ok && !slices.Contains(allow, field) && field != "__typename" {
+	if allow, ok := r.allowed[typ]; ok && !allow[field] {
 		return Deny
 	}
 	return ""
