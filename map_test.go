@@ -28,7 +28,8 @@ func TestMapPage(t *testing.T) {
 	}
 	t.Logf("screenshots in %s", shots)
 
-	b.do(t, "open /map", chromedp.Navigate(a.srv.URL+"/map"))
+	// A command-centre desk monitor's worth of page, whatever the window's frame takes.
+	b.do(t, "open /map", chromedp.EmulateViewport(1440, 900), chromedp.Navigate(a.srv.URL+"/map"))
 	b.wait(t, "the district", `document.querySelector('#breadcrumb .current[data-level="DISTRICT"]') !== null`)
 	b.waitRendered(t)
 	b.wait(t, "the layer counts", `document.getElementById('count-incident').textContent.indexOf('未办结') >= 0`)
