@@ -6,16 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
-
-	"gridhub/internal/testdb"
-	"gridhub/store"
 )
 
 func TestTileResponses(t *testing.T) {
@@ -145,23 +139,7 @@ func poll(t *testing.T, cond func() bool, what string) {
 }
 
 func TestTileDatabaseDownIsPlain503(t *testing.T) {
-	db := testdb.New(t)
-	u, err := url.Parse(db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := newProxy(t, u.Host)
-	u.Host = p.ln.Addr().String()
-	st, err := store.Open(context.Background(), u.String(), store.Options{SearchPath: db.Schema, MaxConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Close)
-	h, done := newHandler(st, testConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	defer done()
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	a := &api{t: t, srv: srv, db: db}
+	a, p := proxiedAPI(t)
 	if r := getTile(t, a, "/tiles/all/14/13190/6164.mvt", nil); r.status != http.StatusNoContent {
 		t.Fatalf("with the database up, an empty district: status %d", r.status)
 	}

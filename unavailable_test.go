@@ -62,7 +62,10 @@ func (p *proxy) cut() {
 	p.conns = nil
 }
 
-func TestDatabaseDownIsUnavailable(t *testing.T) {
+// proxiedAPI serves a fresh schema through a TCP proxy to the database, so that a test
+// can take the database away from the running server with p.cut().
+func proxiedAPI(t *testing.T) (*api, *proxy) {
+	t.Helper()
 	db := testdb.New(t)
 	u, err := url.Parse(db.URL)
 	if err != nil {
@@ -76,10 +79,14 @@ func TestDatabaseDownIsUnavailable(t *testing.T) {
 	}
 	t.Cleanup(st.Close)
 	h, done := newHandler(st, testConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	defer done()
 	srv := httptest.NewServer(h)
-	defer srv.Close()
-	a := &api{t: t, srv: srv, db: db}
+	t.Cleanup(func() { srv.Close(); done() })
+	return &api{t: t, srv: srv, db: db}, p
+}
+
+func TestDatabaseDownIsUnavailable(t *testing.T) {
+	a, p := proxiedAPI(t)
+	srv := a.srv
 
 	if r := a.do(`{ stats { population } }`, nil); len(r.Errors) > 0 {
 		t.Fatalf("with the database up: %+v", r.Errors)
