@@ -13,11 +13,15 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 
+	"gridhub/auth"
 	"gridhub/model"
+	"gridhub/store"
 )
 
 // incidentBox finds a square around the district centre holding about n incidents.
@@ -171,4 +175,58 @@ func BenchmarkNested500(b *testing.B) {
 		b.SetBytes(int64(len(a.post(b, body))))
 	}
 	b.ReportMetric(float64(a.queries.Load()-before)/float64(b.N), "statements/op")
+}
+
+// BenchmarkFenceOverhead is the cost of authorization and fencing: the same ~5,000
+// incidents as a featureCollection, for the command centre (unfenced) and for a street
+// office key fenced to the whole district (so the answer is the same), in one run.
+func BenchmarkFenceOverhead(b *testing.B) {
+	a := district(b)
+	box := incidentBox(b, a, 5000)
+	cfg := testConfig()
+	cfg.Policy, _ = auth.LoadPolicy("")
+	for _, r := range cfg.Policy.Roles {
+		r.Rate = auth.Rate{PerSecond: 1e6, Burst: 1e6}
+	}
+	cfg.AnonymousRole = ""
+	h, done := newHandler(a.db.Store, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer done()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	key := func(role string, fence *string) string {
+		k, prefix, hash := auth.NewKey()
+		if _, err := a.db.Store.CreateKey(context.Background(), store.APIKey{Prefix: prefix, Hash: hash, Name: "bench " + role, Role: role, FenceCode: fence}); err != nil {
+			b.Fatal(err)
+		}
+		return k
+	}
+	district := "150203"
+	keys := map[string]string{"unfenced": key("command_center", nil), "fenced": key("street_office", &district)}
+	body, _ := json.Marshal(map[string]any{
+		"query":     `query($b: [Float!]) { featureCollection(area: {bbox: $b}, layers: [INCIDENT], limit: 5000) }`,
+		"variables": map[string]any{"b": box},
+	})
+	post := func(k string) []byte {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+k)
+		resp, err := plainClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return out
+	}
+	count := func(raw []byte) int { return bytes.Count(raw, []byte(`"type":"Feature"`)) }
+	if u, f := count(post(keys["unfenced"])), count(post(keys["fenced"])); u != f || u == 0 {
+		b.Fatalf("unfenced %d features, fenced %d: the comparison needs the same answer", u, f)
+	}
+	for _, name := range []string{"unfenced", "fenced"} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				b.SetBytes(int64(len(post(keys[name]))))
+			}
+		})
+	}
 }
