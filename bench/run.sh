@@ -4,7 +4,7 @@
 # against it, and bench/cmd/loadgen checking then timing every workload. The tables go to
 # bench/results/<date>-scale<N>.md (with the figures as .json beside them).
 #
-#   bash bench/run.sh                 scales 1 and 10, ~12 minutes on 2 cores
+#   bash bench/run.sh                 scales 1 and 10, ~13 minutes on 2 cores
 #   SCALES=100 bash bench/run.sh      seeds 1.1 million incidents first (~2-3 minutes)
 #   BENCH_DURATION=5s BENCH_ROUNDS=3  longer runs (each timed run, each round)
 #   BENCH_ONLY=W1,W3                  some workloads only
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCALES=${SCALES:-"1 10"}
-BENCH_DURATION=${BENCH_DURATION:-2s}
+BENCH_DURATION=${BENCH_DURATION:-1.5s}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_ONLY=${BENCH_ONLY:-}
 base=${DATABASE_URL:-postgres://gridhub:gridhub@127.0.0.1:${GRIDHUB_PGPORT:-54329}/gridhub?sslmode=disable}
