@@ -95,6 +95,12 @@ func scanIncident(r pgx.CollectableRow, extra ...any) (*model.Incident, error) {
 	var i model.Incident
 	err := r.Scan(append([]any{&i.DBID, &i.Code, &i.Title, &i.Description, &i.Category, &i.Source, &i.Status, &i.Priority,
 		&i.ReportedAt, &i.DueAt, &i.ClosedAt, &i.Overdue, &i.AmountYuan, &i.GridID}, extra...)...)
+	// Times are shown in the district's own zone (RFC 3339 with +08:00).
+	i.ReportedAt, i.DueAt = i.ReportedAt.In(model.Beijing), i.DueAt.In(model.Beijing)
+	if i.ClosedAt != nil {
+		c := i.ClosedAt.In(model.Beijing)
+		i.ClosedAt = &c
+	}
 	return &i, err
 }
 

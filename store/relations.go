@@ -101,6 +101,7 @@ WHERE incident_id = ANY($1) ORDER BY incident_id, at, id`, incidents)
 		var id int64
 		var e model.IncidentEvent
 		err := r.Scan(&id, &e.At, &e.From, &e.To, &e.Note, &e.Actor)
+		e.At = e.At.In(model.Beijing)
 		if err == nil {
 			out[id] = append(out[id], &e)
 		}
