@@ -14,7 +14,7 @@ export GRIDHUB_PGPORT := $(PGPORT)
 GO ?= go
 SCALE ?= 1
 
-.PHONY: run test db chromium build seed migrate generate vet check clean-db
+.PHONY: run test bench db chromium build seed migrate generate vet check clean-db
 
 db:
 ifdef USE_LOCAL
@@ -43,6 +43,11 @@ migrate: db build
 test: db chromium
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+
+# Not part of make test: benchmark databases per scale, gridhub and PostGraphile under
+# load beside the bare SQL; tables in bench/results/ (see bench/README.md).
+bench: db
+	bash bench/run.sh
 
 generate:
 	$(GO) generate ./...
