@@ -113,6 +113,10 @@ func (b *bench) measure(ctx context.Context, w *workload) *outcome {
 	rates := map[string]map[int][]float64{}
 	lat := map[string][]time.Duration{}
 	for round := 1; round <= b.o.Rounds && ctx.Err() == nil; round++ {
+		if !b.gridhub.alive() {
+			o.Err = fmt.Sprintf("gridhub (pid %d) exited during the run; the figures so far are discarded", b.gridhub.pid)
+			return o
+		}
 		for _, c := range w.Conc {
 			for _, t := range targets {
 				r := closed(t, c, b.o.Duration)

@@ -34,6 +34,17 @@ func (p proc) cpuSeconds() (float64, error) {
 	return (ut + st) / userHZ, nil
 }
 
+// alive reports whether the process still runs (a zombie no longer does).
+func (p proc) alive() bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(f) > 0 && f[0] != "Z" && f[0] != "X"
+}
+
 // resetPeak sets the process's peak RSS (VmHWM) back to its current RSS, so that the
 // next peakMB is the peak of what ran in between.
 func (p proc) resetPeak() error {

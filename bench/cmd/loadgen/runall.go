@@ -82,7 +82,16 @@ func measureAll(ctx context.Context, o options) error {
 			continue
 		}
 		b.logf("%s: %s", s.id, w.Check)
-		res.Workloads = append(res.Workloads, b.measure(ctx, w))
+		o := b.measure(ctx, w)
+		if o.Err == "" && !b.gridhub.alive() {
+			o = &outcome{ID: s.id, Err: fmt.Sprintf("gridhub (pid %d) exited during the run", b.gridhub.pid)}
+		}
+		res.Workloads = append(res.Workloads, o)
+		if o.Err != "" && !b.gridhub.alive() {
+			// Something outside the suite stopped the server: nothing further can be measured.
+			b.logf("gridhub (pid %d) is gone: stopping", b.gridhub.pid)
+			break
+		}
 	}
 	md := res.markdown()
 	fmt.Print(md)
@@ -93,7 +102,13 @@ func measureAll(ctx context.Context, o options) error {
 		return err
 	}
 	raw, _ := json.MarshalIndent(res, "", "  ")
-	return os.WriteFile(strings.TrimSuffix(o.Out, ".md")+".json", append(raw, '\n'), 0o644)
+	if err := os.WriteFile(strings.TrimSuffix(o.Out, ".md")+".json", append(raw, '\n'), 0o644); err != nil {
+		return err
+	}
+	if !b.gridhub.alive() {
+		return fmt.Errorf("gridhub (pid %d) exited during the run: the figures are incomplete", b.gridhub.pid)
+	}
+	return nil
 }
 
 // machine is what the figures were measured on.
