@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -100,7 +101,15 @@ func runSeed(ctx context.Context, st *store.Store, cfg config, out io.Writer) er
 	return nil
 }
 
+// defaultMemoryLimit is the heap size the garbage collector works to stay under when
+// GOMEMLIMIT is not set: collections of megabytes arriving together would otherwise let
+// the heap grow to twice what is live (measured: 321 MB at 32 concurrent 2 MB answers).
+const defaultMemoryLimit = 160 << 20
+
 func serve(ctx context.Context, st *store.Store, cfg config, log *slog.Logger, ready chan<- string) error {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	h, closeHandler := newHandler(st, cfg, log)
 	defer closeHandler()
 	srv := &http.Server{
