@@ -119,7 +119,8 @@ func (b *browser) wait(t *testing.T, what, cond string) {
 		_, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(50*time.Millisecond)))
 		// A page that reloads takes the polling script's JavaScript context with it:
 		// poll again in the new page.
-		if err != nil && strings.Contains(err.Error(), "Cannot find context") && ctx.Err() == nil {
+		if err != nil && ctx.Err() == nil && (strings.Contains(err.Error(), "Cannot find context") ||
+			strings.Contains(err.Error(), "navigated or closed")) {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
