@@ -37,7 +37,12 @@ type outcome struct {
 	// Rate is the open model's request rate, the same for gridhub and the bare SQL.
 	Rate    float64
 	Latency map[string]quantiles // open model, all rounds pooled
-	Bytes   int                  // of one gridhub answer
+	// RoundRatios is gridhub's p50 over the bare SQL's in each round, and Ratio their
+	// median: a burst of other work on the machine during one round's run moves one
+	// ratio, not the figure.
+	RoundRatios []float64
+	Ratio       float64
+	Bytes       int // of one gridhub answer
 	// CPUSeconds and Requests are gridhub's over all its runs of the workload.
 	CPUSeconds float64
 	Requests   int
@@ -127,16 +132,22 @@ func (b *bench) measure(ctx context.Context, w *workload) *outcome {
 				b.logf("%s round %d/%d: %-12s c=%-2d %8.1f req/s  errors %d", w.ID, round, b.o.Rounds, t.name, c, r.perSecond(), r.Errs)
 			}
 		}
-		for _, t := range targets[:2] {
+		var p50 [2]float64
+		for i, t := range targets[:2] {
 			var r openRun
 			b.watch(o, t, 0, func() { r = openLoop(ctx, t.do, o.Rate, openD) })
 			fail(t, r.Errs, r.FirstErr)
 			b.tally(o, t, len(r.Lat))
 			lat[t.name] = append(lat[t.name], r.Lat...)
 			q := percentiles(r.Lat)
+			p50[i] = q.P50
 			b.logf("%s round %d/%d: %-12s %.1f req/s open: p50 %.2f ms p99 %.2f ms errors %d", w.ID, round, b.o.Rounds, t.name, o.Rate, q.P50, q.P99, r.Errs)
 		}
+		if p50[0] > 0 && p50[1] > 0 {
+			o.RoundRatios = append(o.RoundRatios, p50[0]/p50[1])
+		}
 	}
+	o.Ratio = median(o.RoundRatios)
 	for name, byC := range rates {
 		o.ReqPerSec[name] = map[int]float64{}
 		for c, rs := range byC {

@@ -24,7 +24,8 @@ func (r *results) markdown() string {
 		m.CPU, m.Cores, m.MemoryGB, m.Kernel, m.PostgreSQL, m.PostGIS, m.Go, m.Commit, dirty)
 	fmt.Fprintf(&s, "Each timed run lasts %s; %d rounds interleave gridhub, the bare SQL and PostGraphile. "+
 		"req/s: closed loop, median of the rounds. Latency: open model at the rate shown (half the slower of gridhub and "+
-		"the bare SQL at c=%s), all rounds pooled, measured from each request's scheduled start. "+
+		"the bare SQL at c=%s), all rounds pooled, measured from each request's scheduled start; gridhub / bare p50 is "+
+		"the median over the rounds of that round's ratio. "+
 		"CPU and peak RSS are gridhub's own process over its runs of the workload.\n\n", r.Duration, r.Rounds, "8 (W7: 16)")
 
 	s.WriteString("| workload | gridhub req/s c=8 | c=32 | open rate req/s | p50 ms | p90 ms | p99 ms | bytes | bare SQL p50 ms | gridhub / bare p50 | bare SQL req/s c=8 | PostGraphile req/s c=8 / c=32 | gridhub CPU s (ms/req) | alloc MB/req | peak RSS MB | errors |\n")
@@ -46,7 +47,7 @@ func (r *results) markdown() string {
 		}
 		fmt.Fprintf(&s, "| %s %s | %s | %s | %s | %.2f | %.2f | %.2f | %s | %.2f | %s | %s | %s | %s | %s | %s | %d |\n",
 			o.ID, o.Title, rate(o.ReqPerSec[nameGridhub][8]), rate(o.ReqPerSec[nameGridhub][32]), rate(o.Rate),
-			g.P50, g.P90, g.P99, thousands(o.Bytes), bare.P50, ratio(g.P50, bare.P50),
+			g.P50, g.P90, g.P99, thousands(o.Bytes), bare.P50, times(o.Ratio),
 			rate(o.ReqPerSec[nameBare][8]), peer, cpu, alloc, peakRSS(o), o.totalErrors())
 	}
 	s.WriteString("\n")
@@ -79,7 +80,7 @@ func (r *results) markdown() string {
 // detail is every target at every concurrency, for the figures the summary leaves out.
 func (r *results) detail(s *strings.Builder) {
 	s.WriteString("<details><summary>every target, every run</summary>\n\n")
-	s.WriteString("| workload | target | closed-loop req/s | open-model p50 / p90 / p99 ms (n) | load avg start → end |\n|---|---|---|---|---|\n")
+	s.WriteString("| workload | target | closed-loop req/s | open-model p50 / p90 / p99 ms (n) | gridhub / bare p50 by round | load avg start → end |\n|---|---|---|---|---|---|\n")
 	for _, o := range r.Workloads {
 		if o.Err != "" {
 			continue
@@ -102,7 +103,15 @@ func (r *results) detail(s *strings.Builder) {
 			if q, ok := o.Latency[t]; ok {
 				lat = fmt.Sprintf("%.2f / %.2f / %.2f (%d)", q.P50, q.P90, q.P99, q.N)
 			}
-			fmt.Fprintf(s, "| %s | %s | %s | %s | %.1f → %.1f |\n", o.ID, t, strings.Join(parts, ", "), lat, o.Load[0], o.Load[1])
+			rounds := ""
+			if t == nameGridhub {
+				var rs []string
+				for _, r := range o.RoundRatios {
+					rs = append(rs, fmt.Sprintf("%.2f", r))
+				}
+				rounds = strings.Join(rs, " / ")
+			}
+			fmt.Fprintf(s, "| %s | %s | %s | %s | %s | %.1f → %.1f |\n", o.ID, t, strings.Join(parts, ", "), lat, rounds, o.Load[0], o.Load[1])
 		}
 	}
 	s.WriteString("\n</details>\n")
@@ -154,11 +163,11 @@ func rate(v float64) string {
 	return thousands(int(v + 0.5))
 }
 
-func ratio(a, b float64) string {
-	if b == 0 {
+func times(r float64) string {
+	if r == 0 {
 		return "—"
 	}
-	return fmt.Sprintf("%.2f×", a/b)
+	return fmt.Sprintf("%.2f×", r)
 }
 
 // thousands writes n with comma separators, as the README's figures are.
