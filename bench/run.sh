@@ -49,6 +49,11 @@ trap 'stop; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 
 echo "bench: building gridhub and the load driver"
+# What gridhub is built from, for the results: the commit, and whether files outside
+# bench/ had uncommitted changes.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=false
+[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null | grep -v ' bench/' || true)" ] && dirty=true
 go build -o bin/gridhub .
 go build -o bin/gridhub-loadgen ./bench/cmd/loadgen
 
@@ -129,7 +134,7 @@ for scale in $SCALES; do
   [ "$scale" != 1 ] && [ -f "bench/results/$date-scale1.json" ] && baseline=(-baseline "bench/results/$date-scale1.json")
   echo "bench: scale $scale: gridhub on :$port (pid $gpid)"
   ./bin/gridhub-loadgen run -scale "$scale" -db "$url" \
-    -gridhub "http://127.0.0.1:$port" -gridhub-pid "$gpid" -gridhub-bin bin/gridhub \
+    -gridhub "http://127.0.0.1:$port" -gridhub-pid "$gpid" -gridhub-bin bin/gridhub -commit "$commit" -dirty="$dirty" \
     "${peer_args[@]}" "${baseline[@]}" -duration "$BENCH_DURATION" -rounds "$BENCH_ROUNDS" \
     ${BENCH_ONLY:+-only "$BENCH_ONLY"} -out "bench/results/$date-scale$scale.md"
   stop

@@ -66,6 +66,8 @@ type options struct {
 	Rounds      int
 	Out         string
 	Baseline    string // results JSON of scale 1 from the same run, for the scale comparison
+	Commit      string // the commit gridhub was built from ("": HEAD now)
+	Dirty       bool   // gridhub was built with uncommitted changes outside bench/
 	Only        map[string]bool
 }
 
@@ -86,6 +88,8 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.Rounds, "rounds", 3, "interleaved rounds of gridhub, bare SQL and the peer")
 	fs.StringVar(&o.Out, "out", "", "markdown file to write (a .json with the figures goes beside it)")
 	fs.StringVar(&o.Baseline, "baseline", "", "scale-1 results JSON to compare W1/W2 against")
+	fs.StringVar(&o.Commit, "commit", "", "the commit gridhub was built from (default: HEAD when the run starts)")
+	fs.BoolVar(&o.Dirty, "dirty", false, "with -commit: gridhub was built with uncommitted changes")
 	only := fs.String("only", "", "comma-separated workloads to run (default: all)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

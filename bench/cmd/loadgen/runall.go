@@ -146,6 +146,10 @@ func describeMachine(ctx context.Context, b *bench) machine {
 		m.Kernel = strings.TrimSpace(string(raw))
 	}
 	_ = b.pool.QueryRow(ctx, `SELECT current_setting('server_version'), postgis_lib_version()`).Scan(&m.PostgreSQL, &m.PostGIS)
+	if b.o.Commit != "" {
+		m.Commit, m.Dirty = b.o.Commit, b.o.Dirty
+		return m
+	}
 	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
 		m.Commit = strings.TrimSpace(string(out))
 	}
