@@ -47,7 +47,7 @@ test: db chromium
 # Not part of make test: benchmark databases per scale, gridhub and PostGraphile under
 # load beside the bare SQL; tables in bench/results/ (see bench/README.md).
 bench: db
-	bash bench/run.sh
+	SCALES="$(or $(SCALES),1 10)" bash bench/run.sh
 
 generate:
 	$(GO) generate ./...
