@@ -5,6 +5,7 @@ package auth
 import (
 	"bytes"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -177,7 +178,7 @@ func (r *Role) readFence() error {
 		if err := r.Fence.Decode(&m); err != nil {
 			return fmt.Errorf("fence: %w", err)
 		}
-		js, err := jsonOf(m)
+		js, err := json.Marshal(m)
 		if err != nil {
 			return fmt.Errorf("fence: %w", err)
 		}

@@ -145,11 +145,7 @@ func (s *Store) ListSubtrees(ctx context.Context, l model.Layer, f Filter, keys 
 	kc, ka := p.add(codes), p.add(afters)
 	f.Subtree = ""
 	conds := f.where(ctx, l, &p)
-	if l == model.LayerGrid {
-		conds = append(conds, "t.code LIKE k.code || '%'")
-	} else {
-		conds = append(conds, "t.grid_id IN (SELECT sg.id FROM grids sg WHERE sg.code LIKE k.code || '%')")
-	}
+	conds = append(conds, underKeyCode(l))
 	conds = append(conds, "t.id > k.after")
 	q := fmt.Sprintf(`SELECT r.*, k.ord FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY k(code, after, ord)
 CROSS JOIN LATERAL (SELECT %s FROM %s t WHERE %s ORDER BY t.id LIMIT %s) r`, kc, ka, ls.cols, ls.table, and(conds), p.add(limit))
@@ -177,11 +173,7 @@ func (s *Store) CountSubtrees(ctx context.Context, l model.Layer, f Filter, code
 	kc := p.add(codes)
 	f.Subtree = ""
 	conds := f.where(ctx, l, &p)
-	if l == model.LayerGrid {
-		conds = append(conds, "t.code LIKE k.code || '%'")
-	} else {
-		conds = append(conds, "t.grid_id IN (SELECT sg.id FROM grids sg WHERE sg.code LIKE k.code || '%')")
-	}
+	conds = append(conds, underKeyCode(l))
 	q := fmt.Sprintf(`SELECT (SELECT count(*) FROM %s t WHERE %s) FROM unnest(%s::text[]) WITH ORDINALITY k(code, ord) ORDER BY k.ord`,
 		ls.table, and(conds), kc)
 	rows, err := s.pool.Query(ctx, q, p...)
@@ -190,4 +182,12 @@ func (s *Store) CountSubtrees(ctx context.Context, l model.Layer, f Filter, code
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowTo[int])
 	return out, wrap(err, "count "+ls.table+" by grid")
+}
+
+// underKeyCode keeps rows of layer l under the grid whose code is k.code.
+func underKeyCode(l model.Layer) string {
+	if l == model.LayerGrid {
+		return "t.code LIKE k.code || '%'"
+	}
+	return "t.grid_id IN (SELECT sg.id FROM grids sg WHERE sg.code LIKE k.code || '%')"
 }
