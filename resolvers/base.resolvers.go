@@ -24,6 +24,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 	if f == nil || err != nil {
 		return nil, err
 	}
+	prefetchOne(ctx, f)
 	return f, nil
 }
 
@@ -137,7 +138,11 @@ func (r *queryResolver) GridAt(ctx context.Context, lon float64, lat float64, le
 	if level != nil {
 		lv = *level
 	}
-	return notFoundNil(r.Store.GridAt(ctx, lv, x, y))
+	g, err := notFoundNil(r.Store.GridAt(ctx, lv, x, y))
+	if g != nil {
+		prefetchOne(ctx, g)
+	}
+	return g, err
 }
 
 func (r *queryResolver) Nearby(ctx context.Context, lon float64, lat float64, radiusMeters float64, layers []model.Layer, first *int) ([]*model.NearbyFeature, error) {

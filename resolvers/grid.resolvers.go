@@ -57,7 +57,11 @@ func (r *queryResolver) Grid(ctx context.Context, code string) (*model.Grid, err
 	if len(code) > 32 {
 		return nil, nil
 	}
-	return loaders.For(ctx).GridByCode(ctx, code)
+	g, err := loaders.For(ctx).GridByCode(ctx, code)
+	if g != nil {
+		prefetchOne(ctx, g)
+	}
+	return g, err
 }
 
 func (r *queryResolver) Grids(ctx context.Context, level *model.GridLevel, parentCode *string, area *graph.AreaInput, first *int, after *string) (*model.GridConnection, error) {

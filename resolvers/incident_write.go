@@ -110,6 +110,7 @@ func (r *Resolver) incident(ctx context.Context, id int64) (*model.Incident, err
 	if m[id] == nil {
 		return nil, errNoIncident
 	}
+	prefetchOne(ctx, m[id])
 	return m[id].(*model.Incident), nil
 }
 

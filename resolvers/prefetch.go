@@ -90,12 +90,18 @@ func startField(ctx context.Context, oc *graphql.OperationContext, ld *loaders.L
 			})
 		}
 	}
+	// leaf waits for a load that leads no further, so that the page is marshalled only
+	// once everything under it is in the cache (see loaders.MarshalSlice).
+	leaf := func(wait func()) {
+		thunks = append(thunks, func() ([]model.Feature, error) { wait(); return nil, nil })
+	}
 	sub := f.Selections
 	for _, n := range nodes {
 		switch f.Name {
 		case "geometry":
 			if shape, err := geometryShapeOf(ctx, oc, f); err == nil {
-				ld.GeometryThunk(ctx, layer, n.Key(), shape)
+				th := ld.GeometryThunk(ctx, layer, n.Key(), shape)
+				leaf(func() { _, _ = th() })
 			}
 		case "grid":
 			one(model.LayerGrid, gridIDOf(n))
@@ -122,7 +128,8 @@ func startField(ctx context.Context, oc *graphql.OperationContext, ld *loaders.L
 		case "partyGroup":
 			thunks = append(thunks, ld.PartyGroupThunk(ctx, n.Key()))
 		case "timeline":
-			ld.TimelineThunk(ctx, n.Key())
+			th := ld.TimelineThunk(ctx, n.Key())
+			leaf(func() { _, _ = th() })
 		case "nearbyCameras":
 			if m, ok := floatArg(f.ArgumentMap(oc.Variables)["radiusMeters"]); ok && m > 0 && m <= maxNearbyCameras {
 				th := ld.CamerasNearThunk(ctx, n.Key(), m)
@@ -187,6 +194,14 @@ func floatArg(v any) (float64, bool) {
 		return f, err == nil
 	}
 	return 0, false
+}
+
+// prefetchOne is prefetch for a root field that returns one feature (node, grid,
+// gridAt, a mutation's incident): the lists below it then marshal without waiting.
+func prefetchOne(ctx context.Context, f model.Feature) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil && f != nil {
+		prefetch(ctx, []model.Feature{f}, fc.Field.Selections)
+	}
 }
 
 // nodeSelection is the selection on edges.node of the connection being resolved.
