@@ -2665,7 +2665,7 @@ func (ec *executionContext) unmarshalNAreaInput2gridhubᚋgraphᚐAreaInput(ctx 
 }
 
 func (ec *executionContext) marshalNCluster2ᚕᚖgridhubᚋmodelᚐClusterᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Cluster) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCluster2ᚖgridhubᚋmodelᚐCluster(ctx, sel, v[i])
@@ -2719,7 +2719,7 @@ func (ec *executionContext) marshalNFeatureConnection2ᚖgridhubᚋmodelᚐFeatu
 }
 
 func (ec *executionContext) marshalNFeatureEdge2ᚕᚖgridhubᚋmodelᚐFeatureEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FeatureEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFeatureEdge2ᚖgridhubᚋmodelᚐFeatureEdge(ctx, sel, v[i])
@@ -2781,7 +2781,7 @@ func (ec *executionContext) unmarshalNLayer2ᚕgridhubᚋmodelᚐLayerᚄ(ctx co
 }
 
 func (ec *executionContext) marshalNLayer2ᚕgridhubᚋmodelᚐLayerᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Layer) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLayer2gridhubᚋmodelᚐLayer(ctx, sel, v[i])
@@ -2797,7 +2797,7 @@ func (ec *executionContext) marshalNLayer2ᚕgridhubᚋmodelᚐLayerᚄ(ctx cont
 }
 
 func (ec *executionContext) marshalNNearbyFeature2ᚕᚖgridhubᚋmodelᚐNearbyFeatureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NearbyFeature) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNearbyFeature2ᚖgridhubᚋmodelᚐNearbyFeature(ctx, sel, v[i])

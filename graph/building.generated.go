@@ -660,7 +660,7 @@ func (ec *executionContext) marshalNBuildingConnection2ᚖgridhubᚋmodelᚐBuil
 }
 
 func (ec *executionContext) marshalNBuildingEdge2ᚕᚖgridhubᚋmodelᚐBuildingEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.BuildingEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBuildingEdge2ᚖgridhubᚋmodelᚐBuildingEdge(ctx, sel, v[i])

@@ -648,7 +648,7 @@ func (ec *executionContext) marshalNCameraConnection2ᚖgridhubᚋmodelᚐCamera
 }
 
 func (ec *executionContext) marshalNCameraEdge2ᚕᚖgridhubᚋmodelᚐCameraEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CameraEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCameraEdge2ᚖgridhubᚋmodelᚐCameraEdge(ctx, sel, v[i])

@@ -1034,7 +1034,7 @@ func (ec *executionContext) _GridEdge(ctx context.Context, sel ast.SelectionSet,
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNGrid2ᚕᚖgridhubᚋmodelᚐGridᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Grid) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGrid2ᚖgridhubᚋmodelᚐGrid(ctx, sel, v[i])
@@ -1066,7 +1066,7 @@ func (ec *executionContext) marshalNGridConnection2ᚖgridhubᚋmodelᚐGridConn
 }
 
 func (ec *executionContext) marshalNGridEdge2ᚕᚖgridhubᚋmodelᚐGridEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GridEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNGridEdge2ᚖgridhubᚋmodelᚐGridEdge(ctx, sel, v[i])

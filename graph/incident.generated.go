@@ -1701,7 +1701,7 @@ func (ec *executionContext) marshalNIncident2ᚖgridhubᚋmodelᚐIncident(ctx c
 }
 
 func (ec *executionContext) marshalNIncidentCategory2ᚕᚖgridhubᚋmodelᚐIncidentCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IncidentCategory) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIncidentCategory2ᚖgridhubᚋmodelᚐIncidentCategory(ctx, sel, v[i])
@@ -1733,7 +1733,7 @@ func (ec *executionContext) marshalNIncidentConnection2ᚖgridhubᚋmodelᚐInci
 }
 
 func (ec *executionContext) marshalNIncidentEdge2ᚕᚖgridhubᚋmodelᚐIncidentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IncidentEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIncidentEdge2ᚖgridhubᚋmodelᚐIncidentEdge(ctx, sel, v[i])
@@ -1757,7 +1757,7 @@ func (ec *executionContext) marshalNIncidentEdge2ᚖgridhubᚋmodelᚐIncidentEd
 }
 
 func (ec *executionContext) marshalNIncidentEvent2ᚕᚖgridhubᚋmodelᚐIncidentEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IncidentEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIncidentEvent2ᚖgridhubᚋmodelᚐIncidentEvent(ctx, sel, v[i])
@@ -1834,7 +1834,7 @@ func (ec *executionContext) marshalOIncidentSource2ᚕgridhubᚋmodelᚐIncident
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIncidentSource2gridhubᚋmodelᚐIncidentSource(ctx, sel, v[i])
@@ -1870,7 +1870,7 @@ func (ec *executionContext) marshalOIncidentStatus2ᚕgridhubᚋmodelᚐIncident
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIncidentStatus2gridhubᚋmodelᚐIncidentStatus(ctx, sel, v[i])

@@ -667,7 +667,7 @@ func (ec *executionContext) _PartyUnitEdge(ctx context.Context, sel ast.Selectio
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNPartyUnit2ᚕᚖgridhubᚋmodelᚐPartyUnitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PartyUnit) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPartyUnit2ᚖgridhubᚋmodelᚐPartyUnit(ctx, sel, v[i])
@@ -699,7 +699,7 @@ func (ec *executionContext) marshalNPartyUnitConnection2ᚖgridhubᚋmodelᚐPar
 }
 
 func (ec *executionContext) marshalNPartyUnitEdge2ᚕᚖgridhubᚋmodelᚐPartyUnitEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PartyUnitEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPartyUnitEdge2ᚖgridhubᚋmodelᚐPartyUnitEdge(ctx, sel, v[i])

@@ -620,7 +620,7 @@ func (ec *executionContext) marshalNServicePointConnection2ᚖgridhubᚋmodelᚐ
 }
 
 func (ec *executionContext) marshalNServicePointEdge2ᚕᚖgridhubᚋmodelᚐServicePointEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ServicePointEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNServicePointEdge2ᚖgridhubᚋmodelᚐServicePointEdge(ctx, sel, v[i])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -76,6 +77,12 @@ func (l *loader[K, V]) Thunk(ctx context.Context, key K) func() (V, error) {
 		select {
 		case <-r.done:
 			return r.v, r.err
+		default:
+		}
+		l.gate.waits.Add(1)
+		select {
+		case <-r.done:
+			return r.v, r.err
 		case <-ctx.Done():
 			var zero V
 			return zero, ctx.Err()
@@ -139,6 +146,10 @@ type gate struct {
 	mu      sync.Mutex
 	holds   int
 	loaders []interface{ flush() }
+
+	// waits counts the loads that found their value not yet there and had to wait for
+	// it (see MarshalSlice).
+	waits atomic.Int64
 }
 
 func (g *gate) register(l interface{ flush() }) {
