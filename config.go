@@ -27,6 +27,7 @@ type config struct {
 	MaxConns         int32
 	MaxBodyBytes     int64
 	ComplexityLimit  int
+	ExecBudget       int64
 
 	// TileClusterBelow: vector tiles of point layers hold clusters at zooms below it.
 	TileClusterBelow int
@@ -73,6 +74,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (config,
 	conns := fs.Int("max-conns", intEnv(getenv, "GRIDHUB_MAX_CONNS", 16), "database pool size (GRIDHUB_MAX_CONNS)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", 512<<10, "largest request body in bytes; a 10,000-vertex polygon needs about 250 KiB")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", intEnv(getenv, "GRIDHUB_COMPLEXITY_LIMIT", 100000), "largest query cost (GRIDHUB_COMPLEXITY_LIMIT)")
+	fs.Int64Var(&c.ExecBudget, "exec-budget", int64(intEnv(getenv, "GRIDHUB_EXEC_BUDGET", 200000)), "total query cost executing at once, more waits its turn; 0: no limit (GRIDHUB_EXEC_BUDGET)")
 	fs.IntVar(&c.TileClusterBelow, "tile-cluster-below", intEnv(getenv, "GRIDHUB_TILE_CLUSTER_BELOW", 14), "vector tiles cluster points below this zoom; 0: never (GRIDHUB_TILE_CLUSTER_BELOW)")
 	mode := fs.String("mode", env("GRIDHUB_MODE", "demo"), "demo or production: production refuses callers without a credential unless GRIDHUB_ANONYMOUS_ROLE names a role (GRIDHUB_MODE)")
 	policy := fs.String("policy", getenv("GRIDHUB_POLICY"), "roles file (YAML); empty: the built-in roles (GRIDHUB_POLICY)")
@@ -119,6 +121,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (config,
 	}
 	if *conns < 2 || *conns > 1000 {
 		return c, fmt.Errorf("max-conns must be between 2 and 1000")
+	}
+	if c.ExecBudget < 0 {
+		return c, fmt.Errorf("exec-budget must be 0 (no limit) or more")
 	}
 	if c.SeedScale < 1 || c.SeedScale > 1000 {
 		return c, fmt.Errorf("scale must be between 1 and 1000")

@@ -38,7 +38,7 @@ const (
 // newGraphQL builds the GraphQL handler with only the transports we serve: POST
 // application/json, GET for queries, and websocket. Form and text/plain transports are
 // left out so that no cross-site form can post a mutation without a CORS preflight.
-func newGraphQL(st *store.Store, hub *live.Hub, an *authenticator, au *auditor, cfg config, log *slog.Logger, m *metrics) http.Handler {
+func newGraphQL(st *store.Store, hub *live.Hub, an *authenticator, au *auditor, adm *admission, cfg config, log *slog.Logger, m *metrics) http.Handler {
 	r := &resolvers.Resolver{Store: st, Live: hub, Log: log, Cursor: resolvers.NewCursors(cfg.CursorSecret)}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: r, Complexity: complexity()}))
 	srv.AddTransport(transport.Websocket{
@@ -84,6 +84,7 @@ func newGraphQL(st *store.Store, hub *live.Hub, an *authenticator, au *auditor, 
 		return errPanic
 	})
 	srv.AroundOperations(au.around)
+	srv.AroundOperations(adm.around)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		op := graphql.GetOperationContext(ctx).OperationName
 		if op == "" {

@@ -33,7 +33,7 @@ func newHandler(st *store.Store, cfg config, log *slog.Logger) (http.Handler, fu
 	}()
 	an := newAuthenticator(st, cfg.Policy, cfg, log)
 	au := newAuditor(st, log, reg)
-	gql := newGraphQL(st, hub, an, au, cfg, log, m)
+	gql := newGraphQL(st, hub, an, au, newAdmission(cfg.ExecBudget, reg), cfg, log, m)
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, an.middleware(withTimeout(cfg.RequestTimeout, loaders.Middleware(st, gql)))))

@@ -59,6 +59,7 @@ func testConfig() config {
 		RequestTimeout:  30 * time.Second,
 		MaxBodyBytes:    512 << 10,
 		ComplexityLimit: 100000,
+		ExecBudget:      200000,
 	}
 }
 
