@@ -20,6 +20,7 @@ func BenchmarkReportIncident16Writers(b *testing.B) {
 	a := district(b)
 	b.SetParallelism(8) // x GOMAXPROCS (2) = 16 concurrent writers
 	b.ResetTimer()
+	before := a.queries.Load()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			k := benchKeys.Add(1)
@@ -31,6 +32,7 @@ func BenchmarkReportIncident16Writers(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
+	b.ReportMetric(float64(a.queries.Load()-before)/float64(b.N), "statements/op")
 }
 
 func BenchmarkDeliveryLatency100Subscribers(b *testing.B) {
