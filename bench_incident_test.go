@@ -35,6 +35,21 @@ func BenchmarkReportIncident16Writers(b *testing.B) {
 	b.ReportMetric(float64(a.queries.Load()-before)/float64(b.N), "statements/op")
 }
 
+// BenchmarkReportIncidentLatency files reports one after another: the time per op is a
+// report's latency with no queueing behind other writers.
+func BenchmarkReportIncidentLatency(b *testing.B) {
+	a := district(b)
+	before := a.queries.Load()
+	for b.Loop() {
+		k := benchKeys.Add(1)
+		r := a.do(reportMutation, map[string]any{"in": report("压测上报", "市容环境", 109.8325, 40.6411), "key": fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), k)})
+		if len(r.Errors) > 0 {
+			b.Fatalf("report: %s", r.raw)
+		}
+	}
+	b.ReportMetric(float64(a.queries.Load()-before)/float64(b.N), "statements/op")
+}
+
 func BenchmarkDeliveryLatency100Subscribers(b *testing.B) {
 	a := district(b)
 	writer := newAPI(b, a.db, nil) // a second instance: every change crosses LISTEN/NOTIFY
