@@ -20,6 +20,7 @@ func BenchmarkReportIncident16Writers(b *testing.B) {
 	a := district(b)
 	b.SetParallelism(8) // x GOMAXPROCS (2) = 16 concurrent writers
 	b.ResetTimer()
+	before := a.queries.Load()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			k := benchKeys.Add(1)
@@ -31,6 +32,22 @@ func BenchmarkReportIncident16Writers(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
+	b.ReportMetric(float64(a.queries.Load()-before)/float64(b.N), "statements/op")
+}
+
+// BenchmarkReportIncidentLatency files reports one after another: the time per op is a
+// report's latency with no queueing behind other writers.
+func BenchmarkReportIncidentLatency(b *testing.B) {
+	a := district(b)
+	before := a.queries.Load()
+	for b.Loop() {
+		k := benchKeys.Add(1)
+		r := a.do(reportMutation, map[string]any{"in": report("压测上报", "市容环境", 109.8325, 40.6411), "key": fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), k)})
+		if len(r.Errors) > 0 {
+			b.Fatalf("report: %s", r.raw)
+		}
+	}
+	b.ReportMetric(float64(a.queries.Load()-before)/float64(b.N), "statements/op")
 }
 
 func BenchmarkDeliveryLatency100Subscribers(b *testing.B) {

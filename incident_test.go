@@ -55,6 +55,32 @@ func TestReportIncident(t *testing.T) {
 		}
 	})
 
+	t.Run("a report, its retry and a reused key each take one statement", func(t *testing.T) {
+		const q = `mutation($in: ReportIncidentInput!, $key: String!) { reportIncident(input: $in, idempotencyKey: $key) { id code status dueAt } }`
+		for _, c := range []struct {
+			name string
+			in   map[string]any
+			code string
+		}{
+			{"a new report", report("树木倒伏", "突发事件", 109.8325, 40.6411), ""},
+			{"its retry", report("树木倒伏", "突发事件", 109.8325, 40.6411), ""},
+			{"the key reused", report("另一棵树", "突发事件", 109.8325, 40.6411), "IDEMPOTENCY_CONFLICT"},
+		} {
+			before := a.queries.Load()
+			r := a.do(q, map[string]any{"in": c.in, "key": "one-statement"})
+			if n := a.queries.Load() - before; n != 1 {
+				t.Errorf("%s: %d statements, want 1", c.name, n)
+			}
+			got := ""
+			if len(r.Errors) > 0 {
+				got = r.Errors[0].code()
+			}
+			if got != c.code {
+				t.Errorf("%s: %.300s, want errors %q", c.name, r.raw, c.code)
+			}
+		}
+	})
+
 	t.Run("an explicit null priority takes the category's default", func(t *testing.T) {
 		in := report("燃气泄漏", "突发事件", 109.8325, 40.6411)
 		in["priority"] = nil

@@ -22,16 +22,16 @@ func reportN(t *testing.T, st *store.Store, n int) []store.Change {
 	}
 	var out []store.Change
 	for i := range n {
-		id, _, err := st.ReportIncident(ctx, store.Report{Title: "测试", Category: "市容环境", Source: "OTHER",
+		inc, err := st.ReportIncident(ctx, store.Report{Title: "测试", Category: "市容环境", Source: "OTHER",
 			Lon: 109.81, Lat: 40.61, Actor: "test", Key: fmt.Sprintf("k%d-%d", n, i)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var ev int64
-		if err := pool.QueryRow(ctx, `SELECT max(id) FROM incident_events WHERE incident_id = $1`, id).Scan(&ev); err != nil {
+		if err := pool.QueryRow(ctx, `SELECT max(id) FROM incident_events WHERE incident_id = $1`, inc.DBID).Scan(&ev); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, store.Change{Event: ev, Incident: id})
+		out = append(out, store.Change{Event: ev, Incident: inc.DBID})
 	}
 	return out
 }

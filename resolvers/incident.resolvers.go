@@ -43,11 +43,11 @@ func (r *mutationResolver) ReportIncident(ctx context.Context, input graph.Repor
 	if err != nil {
 		return nil, err
 	}
-	id, _, err := r.Store.ReportIncident(ctx, rep)
+	inc, err := r.Store.ReportIncident(ctx, rep)
 	if err != nil {
 		return nil, r.reportError(ctx, err, input.Category)
 	}
-	return r.incident(ctx, id)
+	return inc, nil
 }
 
 func (r *mutationResolver) TransitionIncident(ctx context.Context, id string, to model.IncidentStatus, note *string) (*model.Incident, error) {

@@ -76,6 +76,9 @@ func (r *Resolver) reportError(ctx context.Context, err error, category string) 
 		return model.Errorf(model.CodeForbidden, "the location is outside the area this credential may report in")
 	case errors.Is(err, store.ErrIdempotencyConflict):
 		return model.Errorf(model.CodeIdempotencyConflict, "this idempotencyKey was used for a different report; use a new key for a new report")
+	case errors.Is(err, store.ErrNotFound):
+		// Filed, but outside what the caller may read.
+		return errNoIncident
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -91,116 +92,161 @@ func (r *Report) hash() []byte {
 	return h[:]
 }
 
-// notifySQL tells every instance's listener that an incident changed; the channel is
-// per schema so that deployments (and test schemas) sharing a database stay apart.
-const notifySQL = `SELECT pg_notify('gridhub_incidents_' || current_schema(), json_build_object('e', $1::bigint, 'i', $2::bigint)::text)`
+// notify is the call that tells every instance's listener that an incident changed; the
+// channel is per schema so that deployments (and test schemas) sharing a database stay
+// apart. event and incident are SQL expressions for the two ids.
+func notify(event, incident string) string {
+	return `pg_notify('gridhub_incidents_' || current_schema(), json_build_object('e', ` + event + `, 'i', ` + incident + `)::text)`
+}
 
-// IncidentChannel is the LISTEN channel notifySQL writes to.
+var notifySQL = `SELECT ` + notify("$1::bigint", "$2::bigint")
+
+// IncidentChannel is the LISTEN channel notify writes to.
 func (s *Store) IncidentChannel(ctx context.Context) (string, error) {
 	var ch string
 	err := s.pool.QueryRow(ctx, `SELECT 'gridhub_incidents_' || current_schema()`).Scan(&ch)
 	return ch, wrap(err, "name the incident channel")
 }
 
-// ReportIncident files a report as a new incident with its first timeline entry, in one
-// transaction. A key seen before returns that incident (created false) when the payload
-// is the same, ErrIdempotencyConflict when it is not; concurrent reports with one key
-// race on the unique index, never on a read-then-insert.
-func (s *Store) ReportIncident(ctx context.Context, r Report) (id int64, created bool, err error) {
-	hash := r.hash()
-	if id, err := s.byIdempotencyKey(ctx, r.Key, hash); err != ErrNotFound {
-		return id, false, err
-	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, false, wrap(err, "begin report")
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck
-	var cat model.IncidentCategory
-	var secs float64
-	var working, inReach bool
-	var grid *int64
-	err = tx.QueryRow(ctx, `WITH p AS (SELECT ST_SetSRID(ST_MakePoint($2, $3), 4326) AS g)
-SELECT c.name, c.major_class, extract(epoch FROM c.time_limit)::float8, c.working_days, c.default_priority,
-  -- Inside is cheap; the distance on the spheroid (~20 ms on the district's outline) is
-  -- only measured for points outside it.
-  EXISTS (SELECT 1 FROM grids d, p WHERE d.level = 'DISTRICT'
-    AND (ST_Intersects(d.geom, p.g) OR ST_DWithin(d.geom::geography, p.g::geography, 1000))),
-  coalesce(
-    (SELECT g.id FROM grids g, p WHERE g.level = 'GRID' AND ST_Intersects(g.geom, p.g) ORDER BY g.code LIMIT 1),
-    (SELECT g.id FROM grids g, p WHERE g.level = 'GRID' AND g.geom && ST_Expand(p.g, 0.002)
-       AND ST_DWithin(g.geom::geography, p.g::geography, 100) ORDER BY ST_Distance(g.geom::geography, p.g::geography), g.code LIMIT 1))
-FROM incident_categories c WHERE c.name = $1`, r.Category, r.Lon, r.Lat).Scan(
-		&cat.Name, &cat.MajorClass, &secs, &working, &cat.DefaultPriority, &inReach, &grid)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, false, ErrUnknownCategory
-	}
-	if err != nil {
-		return 0, false, wrap(err, "check report")
-	}
-	if !inReach {
-		return 0, false, ErrOutsideDistrict
-	}
-	setLimit(&cat, secs, working)
-	if sc := scopeOf(ctx); sc != nil && (sc.FenceCode != "" || sc.FenceWKB != nil) {
-		// A fenced caller reports only inside its own area: the incident's grid must be in it.
-		p := args{grid}
-		conds := append([]string{"t.id = $1", "t.level = 'GRID'"}, scopeWhere(ctx, model.LayerGrid, &p)...)
-		var inside bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM grids t WHERE `+and(conds)+`)`, p...).Scan(&inside); err != nil {
-			return 0, false, wrap(err, "check fence")
-		}
-		if !inside {
-			return 0, false, ErrOutsideFence
-		}
-	}
-	priority := cat.DefaultPriority
-	if r.Priority != nil {
-		priority = *r.Priority
-	}
-	now := time.Now().In(model.Beijing)
-	day := now.Format("20060102")
-	var seq int64
-	if err := tx.QueryRow(ctx, `SELECT nextval('incident_code_seq')`).Scan(&seq); err != nil {
-		return 0, false, wrap(err, "number the incident")
-	}
-	code := fmt.Sprintf("SJ%s%06d", day, seq%1000000)
-	err = tx.QueryRow(ctx, `INSERT INTO incidents (code, title, description, category, source, status, priority,
-  reported_at, due_at, grid_id, geom, idempotency_key, payload_hash)
-VALUES ($1, $2, $3, $4, $5, 'REPORTED', $6, $7, $8, $9, ST_SetSRID(ST_MakePoint($10, $11), 4326), $12, $13)
-ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-		code, r.Title, r.Description, r.Category, string(r.Source), priority, now, cat.DueAt(now), grid, r.Lon, r.Lat, r.Key, hash).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		// Another report with this key committed first: answer as a retry of it.
-		_ = tx.Rollback(ctx)
-		id, err := s.byIdempotencyKey(ctx, r.Key, hash)
-		return id, false, err
-	}
-	if err != nil {
-		return 0, false, wrap(err, "insert incident")
-	}
-	var event int64
-	if err := tx.QueryRow(ctx, `INSERT INTO incident_events (incident_id, at, from_status, to_status, note, actor)
-VALUES ($1, $2, NULL, 'REPORTED', $3, $4) RETURNING id`, id, now, "来源: "+sourceName(r.Source), r.Actor).Scan(&event); err != nil {
-		return 0, false, wrap(err, "insert first timeline entry")
-	}
-	if _, err := tx.Exec(ctx, notifySQL, event, id); err != nil {
-		return 0, false, wrap(err, "notify")
-	}
-	return id, true, wrap(tx.Commit(ctx), "commit report")
+// dueAtSQL is model.IncidentCategory.DueAt in SQL, for category c and a report at the
+// timestamptz at whose Beijing date is day (text, YYYYMMDD): the clock limit, or that
+// many working days on, each day 24 hours since Beijing keeps no daylight saving.
+func dueAtSQL(at, day string) string {
+	return `(` + at + ` + CASE WHEN NOT c.working_days THEN extract(epoch FROM c.time_limit) * interval '1 second'
+    ELSE interval '24 hours' * coalesce((SELECT max(d) FROM (SELECT floor(extract(epoch FROM c.time_limit) / 86400)::int AS n) w,
+      LATERAL (SELECT d FROM generate_series(1, 2 * w.n + 7) d
+        WHERE extract(isodow FROM to_date(` + day + `, 'YYYYMMDD') + d) < 6 ORDER BY d LIMIT w.n) x), 0) END)`
 }
 
-func (s *Store) byIdempotencyKey(ctx context.Context, key string, hash []byte) (int64, error) {
-	var id int64
-	var stored []byte
-	err := s.pool.QueryRow(ctx, `SELECT id, payload_hash FROM incidents WHERE idempotency_key = $1`, key).Scan(&id, &stored)
+// reportSQL files a report in one statement, atomic without a transaction of its own:
+// $1 idempotency key, $2 category, $3 and $4 lon and lat, $5 the time of the report, $6
+// its Beijing date, $7 title, $8 description, $9 source, $10 priority (NULL: the
+// category's), $11 payload hash, $12 and $13 the first timeline entry's note and actor.
+// fence is whether the caller may report in grid c.grid_id, visible whether it may see
+// incident t.
+//
+// A key already committed is answered from prior without inserting. Otherwise the insert
+// runs only when the category exists and the point is within reach and allowed; a
+// concurrent report with the same key makes it do nothing (the unique index decides, never
+// a read), and the caller reads the winner. The row has the incident's columns (all NULL
+// when there is none) followed by what happened.
+func reportSQL(fence, visible string) string {
+	return `WITH p AS (SELECT ST_SetSRID(ST_MakePoint($3::float8, $4::float8), 4326) AS g),
+prior AS (SELECT * FROM incidents WHERE idempotency_key = $1::text),
+-- Materialized: ok reads in_reach twice, and the district test should run once.
+c AS MATERIALIZED (SELECT c.name, c.default_priority, ` + dueAtSQL("$5::timestamptz", "$6::text") + ` AS due_at,
+    -- Inside is cheap; the distance on the spheroid (~20 ms on the district's outline) is
+    -- only measured for points outside it.
+    EXISTS (SELECT 1 FROM grids d WHERE d.level = 'DISTRICT'
+      AND (ST_Intersects(d.geom, p.g) OR ST_DWithin(d.geom::geography, p.g::geography, 1000))) AS in_reach,
+    coalesce(
+      (SELECT g.id FROM grids g WHERE g.level = 'GRID' AND ST_Intersects(g.geom, p.g) ORDER BY g.code LIMIT 1),
+      (SELECT g.id FROM grids g WHERE g.level = 'GRID' AND g.geom && ST_Expand(p.g, 0.002)
+         AND ST_DWithin(g.geom::geography, p.g::geography, 100) ORDER BY ST_Distance(g.geom::geography, p.g::geography), g.code LIMIT 1)) AS grid_id
+  FROM incident_categories c, p
+  WHERE c.name = $2::text),
+ok AS (SELECT c.*, c.in_reach AND ` + fence + ` AS allowed FROM c),
+ins AS (INSERT INTO incidents (code, title, description, category, source, status, priority,
+    reported_at, due_at, grid_id, geom, idempotency_key, payload_hash)
+  SELECT 'SJ' || $6::text || lpad((nextval('incident_code_seq') % 1000000)::text, 6, '0'), $7::text, $8::text, ok.name, $9::text,
+    'REPORTED', coalesce($10::smallint, ok.default_priority), $5::timestamptz, ok.due_at, ok.grid_id, p.g, $1::text, $11::bytea
+  FROM ok, p WHERE ok.allowed AND NOT EXISTS (SELECT FROM prior)
+  ON CONFLICT (idempotency_key) DO NOTHING RETURNING *),
+-- Every inserted entry is announced: RETURNING runs even though nothing reads it.
+ev AS (INSERT INTO incident_events (incident_id, at, from_status, to_status, note, actor)
+  SELECT id, reported_at, NULL, 'REPORTED', $12::text, $13::text FROM ins
+  RETURNING ` + notify("id", "incident_id") + `),
+t AS (SELECT *, false AS created FROM prior UNION ALL SELECT *, true FROM ins)
+SELECT ` + layers[model.LayerIncident].cols + `, ok.name IS NOT NULL, coalesce(ok.in_reach, false), coalesce(ok.allowed, false),
+  t.id IS NOT NULL, coalesce(t.created, false), t.payload_hash, coalesce(` + visible + `, false)
+FROM (SELECT) one LEFT JOIN ok ON true LEFT JOIN t ON true`
+}
+
+// ReportIncident files a report as a new incident with its first timeline entry, in one
+// statement, and returns the incident as ByIDs would show it to the caller (ErrNotFound
+// when the caller's scope hides it; the report stands). A key seen before returns that
+// incident when the payload is the same, ErrIdempotencyConflict when it is not; concurrent
+// reports with one key race on the unique index, never on a read-then-insert.
+func (s *Store) ReportIncident(ctx context.Context, r Report) (*model.Incident, error) {
+	hash := r.hash()
+	now := time.Now().In(model.Beijing)
+	p := args{r.Key, r.Category, r.Lon, r.Lat, now, now.Format("20060102"), r.Title, r.Description, string(r.Source),
+		r.Priority, hash, "来源: " + sourceName(r.Source), r.Actor}
+	fence := "true"
+	if sc := scopeOf(ctx); sc != nil && (sc.FenceCode != "" || sc.FenceWKB != nil) {
+		// A fenced caller reports only inside its own area: the incident's grid must be in it.
+		conds := append([]string{"t.id = c.grid_id", "t.level = 'GRID'"}, scopeWhere(ctx, model.LayerGrid, &p)...)
+		fence = "EXISTS (SELECT 1 FROM grids t WHERE " + and(conds) + ")"
+	}
+	visible := and(append([]string{"t.id IS NOT NULL"}, scopeWhere(ctx, model.LayerIncident, &p)...))
+	rows, err := s.pool.Query(ctx, reportSQL(fence, visible), p...)
 	if err != nil {
-		return 0, wrap(err, "look up idempotency key")
+		return nil, wrap(err, "file report")
 	}
-	if string(stored) != string(hash) {
-		return 0, ErrIdempotencyConflict
+	var o reportOutcome
+	inc, err := pgx.CollectExactlyOneRow(rows, o.scan)
+	if err != nil {
+		return nil, wrap(err, "file report")
 	}
-	return id, nil
+	switch {
+	case o.present && !o.created && !bytes.Equal(o.hash, hash):
+		return nil, ErrIdempotencyConflict
+	case o.present && !o.visible:
+		return nil, ErrNotFound
+	case o.present:
+		return inc, nil
+	case !o.category:
+		return nil, ErrUnknownCategory
+	case !o.inReach:
+		return nil, ErrOutsideDistrict
+	case !o.allowed:
+		return nil, ErrOutsideFence
+	}
+	// Another report with this key committed while this one ran: answer as a retry of it.
+	return s.byIdempotencyKey(ctx, r.Key, hash)
+}
+
+// reportOutcome is what reportSQL did, read from the columns after the incident's.
+type reportOutcome struct {
+	category, inReach, allowed bool
+	present, created, visible  bool
+	hash                       []byte
+}
+
+// scan reads the outcome first, then the incident only if there is one the caller may
+// see: its columns are NULL otherwise, which the incident's scan does not accept.
+func (o *reportOutcome) scan(r pgx.CollectableRow) (*model.Incident, error) {
+	flags := []any{&o.category, &o.inReach, &o.allowed, &o.present, &o.created, &o.hash, &o.visible}
+	skip := make([]any, len(r.FieldDescriptions())-len(flags))
+	if err := r.Scan(append(skip, flags...)...); err != nil || !o.present || !o.visible {
+		return nil, err
+	}
+	return scanIncident(r, make([]any, len(flags))...)
+}
+
+// byIdempotencyKey is the incident filed under key, as the caller may see it.
+func (s *Store) byIdempotencyKey(ctx context.Context, key string, hash []byte) (*model.Incident, error) {
+	p := args{key}
+	visible := and(scopeWhere(ctx, model.LayerIncident, &p))
+	var stored []byte
+	var shown bool
+	rows, err := s.pool.Query(ctx, `SELECT `+layers[model.LayerIncident].cols+`, t.payload_hash, `+visible+`
+FROM incidents t WHERE t.idempotency_key = $1`, p...)
+	if err != nil {
+		return nil, wrap(err, "look up idempotency key")
+	}
+	inc, err := pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (*model.Incident, error) {
+		return scanIncident(r, &stored, &shown)
+	})
+	switch {
+	case err != nil:
+		return nil, wrap(err, "look up idempotency key")
+	case !bytes.Equal(stored, hash):
+		return nil, ErrIdempotencyConflict
+	case !shown:
+		return nil, ErrNotFound
+	}
+	return inc, nil
 }
 
 func sourceName(s model.IncidentSource) string {
