@@ -47,6 +47,7 @@ func (r *mutationResolver) ReportIncident(ctx context.Context, input graph.Repor
 	if err != nil {
 		return nil, r.reportError(ctx, err, input.Category)
 	}
+	prefetchOne(ctx, inc)
 	return inc, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -72,6 +73,43 @@ func (s *Store) Categories(ctx context.Context) ([]model.IncidentCategory, error
 	return readCategories(ctx, s.pool)
 }
 
+// categoryTTL is how long the categories read for reports are trusted; they are
+// reference data that migrations change.
+const categoryTTL = time.Minute
+
+// categoryCache holds the categories by name, so that a report computes its due time
+// (model.IncidentCategory.DueAt) without a round trip of its own.
+type categoryCache struct {
+	mu     sync.Mutex
+	read   time.Time
+	byName map[string]model.IncidentCategory
+}
+
+// category is the named category; a name not in the cache reads the categories again
+// once, so that one added since is found.
+func (s *Store) category(ctx context.Context, name string) (model.IncidentCategory, bool, error) {
+	c := &s.categories
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cat, ok := c.byName[name]
+	switch age := time.Since(c.read); {
+	case ok && age < categoryTTL:
+		return cat, true, nil
+	case !ok && age < time.Second:
+		return cat, false, nil // read just now: unknown names do not each read again
+	}
+	cats, err := readCategories(ctx, s.pool)
+	if err != nil {
+		return model.IncidentCategory{}, false, err
+	}
+	c.byName, c.read = make(map[string]model.IncidentCategory, len(cats)), time.Now()
+	for _, cat := range cats {
+		c.byName[cat.Name] = cat
+	}
+	cat, ok = c.byName[name]
+	return cat, ok, nil
+}
+
 // Report is a validated report, its location in WGS84.
 type Report struct {
 	Title       string
@@ -108,20 +146,11 @@ func (s *Store) IncidentChannel(ctx context.Context) (string, error) {
 	return ch, wrap(err, "name the incident channel")
 }
 
-// dueAtSQL is model.IncidentCategory.DueAt in SQL, for category c and a report at the
-// timestamptz at whose Beijing date is day (text, YYYYMMDD): the clock limit, or that
-// many working days on, each day 24 hours since Beijing keeps no daylight saving.
-func dueAtSQL(at, day string) string {
-	return `(` + at + ` + CASE WHEN NOT c.working_days THEN extract(epoch FROM c.time_limit) * interval '1 second'
-    ELSE interval '24 hours' * coalesce((SELECT max(d) FROM (SELECT floor(extract(epoch FROM c.time_limit) / 86400)::int AS n) w,
-      LATERAL (SELECT d FROM generate_series(1, 2 * w.n + 7) d
-        WHERE extract(isodow FROM to_date(` + day + `, 'YYYYMMDD') + d) < 6 ORDER BY d LIMIT w.n) x), 0) END)`
-}
-
 // reportSQL files a report in one statement, atomic without a transaction of its own:
 // $1 idempotency key, $2 category, $3 and $4 lon and lat, $5 the time of the report, $6
 // its Beijing date, $7 title, $8 description, $9 source, $10 priority (NULL: the
-// category's), $11 payload hash, $12 and $13 the first timeline entry's note and actor.
+// category's), $11 payload hash, $12 and $13 the first timeline entry's note and actor,
+// $14 the due time (model.IncidentCategory.DueAt; NULL for a category not known).
 // fence is whether the caller may report in grid c.grid_id, visible whether it may see
 // incident t.
 //
@@ -134,7 +163,7 @@ func reportSQL(fence, visible string) string {
 	return `WITH p AS (SELECT ST_SetSRID(ST_MakePoint($3::float8, $4::float8), 4326) AS g),
 prior AS (SELECT * FROM incidents WHERE idempotency_key = $1::text),
 -- Materialized: ok reads in_reach twice, and the district test should run once.
-c AS MATERIALIZED (SELECT c.name, c.default_priority, ` + dueAtSQL("$5::timestamptz", "$6::text") + ` AS due_at,
+c AS MATERIALIZED (SELECT c.name, c.default_priority, $14::timestamptz AS due_at,
     -- Inside is cheap; the distance on the spheroid (~20 ms on the district's outline) is
     -- only measured for points outside it.
     EXISTS (SELECT 1 FROM grids d WHERE d.level = 'DISTRICT'
@@ -144,7 +173,7 @@ c AS MATERIALIZED (SELECT c.name, c.default_priority, ` + dueAtSQL("$5::timestam
       (SELECT g.id FROM grids g WHERE g.level = 'GRID' AND g.geom && ST_Expand(p.g, 0.002)
          AND ST_DWithin(g.geom::geography, p.g::geography, 100) ORDER BY ST_Distance(g.geom::geography, p.g::geography), g.code LIMIT 1)) AS grid_id
   FROM incident_categories c, p
-  WHERE c.name = $2::text),
+  WHERE c.name = $2::text AND $14::timestamptz IS NOT NULL),
 ok AS (SELECT c.*, c.in_reach AND ` + fence + ` AS allowed FROM c),
 ins AS (INSERT INTO incidents (code, title, description, category, source, status, priority,
     reported_at, due_at, grid_id, geom, idempotency_key, payload_hash)
@@ -170,8 +199,17 @@ FROM (SELECT) one LEFT JOIN ok ON true LEFT JOIN t ON true`
 func (s *Store) ReportIncident(ctx context.Context, r Report) (*model.Incident, error) {
 	hash := r.hash()
 	now := time.Now().In(model.Beijing)
+	var due *time.Time
+	cat, known, err := s.category(ctx, r.Category)
+	if err != nil {
+		return nil, err
+	}
+	if known {
+		d := cat.DueAt(now)
+		due = &d
+	}
 	p := args{r.Key, r.Category, r.Lon, r.Lat, now, now.Format("20060102"), r.Title, r.Description, string(r.Source),
-		r.Priority, hash, "来源: " + sourceName(r.Source), r.Actor}
+		r.Priority, hash, "来源: " + sourceName(r.Source), r.Actor, due}
 	fence := "true"
 	if sc := scopeOf(ctx); sc != nil && (sc.FenceCode != "" || sc.FenceWKB != nil) {
 		// A fenced caller reports only inside its own area: the incident's grid must be in it.

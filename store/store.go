@@ -23,7 +23,8 @@ var ErrUnavailable = errors.New("database unavailable")
 
 // Store runs gridhub's SQL on a connection pool.
 type Store struct {
-	pool *pgxpool.Pool
+	pool       *pgxpool.Pool
+	categories categoryCache
 }
 
 // Options tunes the pool. Zero values take the defaults noted on each field.
