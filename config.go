@@ -28,6 +28,7 @@ type config struct {
 	MaxBodyBytes     int64
 	ComplexityLimit  int
 	ExecBudget       int64
+	PprofAddr        string
 
 	// TileClusterBelow: vector tiles of point layers hold clusters at zooms below it.
 	TileClusterBelow int
@@ -75,6 +76,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (config,
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", 512<<10, "largest request body in bytes; a 10,000-vertex polygon needs about 250 KiB")
 	fs.IntVar(&c.ComplexityLimit, "complexity-limit", intEnv(getenv, "GRIDHUB_COMPLEXITY_LIMIT", 100000), "largest query cost (GRIDHUB_COMPLEXITY_LIMIT)")
 	fs.Int64Var(&c.ExecBudget, "exec-budget", int64(intEnv(getenv, "GRIDHUB_EXEC_BUDGET", 200000)), "total query cost executing at once, more waits its turn; 0: no limit (GRIDHUB_EXEC_BUDGET)")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", getenv("GRIDHUB_PPROF_ADDR"), "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; empty: off (GRIDHUB_PPROF_ADDR)")
 	fs.IntVar(&c.TileClusterBelow, "tile-cluster-below", intEnv(getenv, "GRIDHUB_TILE_CLUSTER_BELOW", 14), "vector tiles cluster points below this zoom; 0: never (GRIDHUB_TILE_CLUSTER_BELOW)")
 	mode := fs.String("mode", env("GRIDHUB_MODE", "demo"), "demo or production: production refuses callers without a credential unless GRIDHUB_ANONYMOUS_ROLE names a role (GRIDHUB_MODE)")
 	policy := fs.String("policy", getenv("GRIDHUB_POLICY"), "roles file (YAML); empty: the built-in roles (GRIDHUB_POLICY)")

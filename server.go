@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -133,6 +134,14 @@ func serve(ctx context.Context, st *store.Store, cfg config, log *slog.Logger, r
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.PprofAddr != "" {
+		stop, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		defer stop()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -145,6 +154,25 @@ func serve(ctx context.Context, st *store.Store, cfg config, log *slog.Logger, r
 		return err
 	}
 	return nil
+}
+
+// servePprof serves Go's profiles (net/http/pprof) on their own listener, kept apart from
+// the API so that they are never reachable through its address: bind it to loopback.
+func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("profiles", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr().String())+"/debug/pprof/")
+	return func() { _ = srv.Close() }, nil
 }
 
 // displayAddr turns a wildcard listen address into one a browser can open.
