@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"strconv"
 	"strings"
@@ -88,7 +87,7 @@ func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []mode
 		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id, "+geoJSON(ctx, l, shape, &p)+" AS g, "+
 			propsSQL(ctx, l)+" AS props FROM "+layers[l].table+" t WHERE "+and(conds)+" ORDER BY t.id LIMIT "+lim+")")
 	}
-	var buf bytes.Buffer
+	var buf chunks
 	buf.WriteString(`{"type":"FeatureCollection","features":[`)
 	n := 0
 	if len(parts) > 0 {
@@ -118,7 +117,7 @@ func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []mode
 				}
 			}
 			if n > 1 {
-				buf.WriteByte(',')
+				buf.byte(',')
 			}
 			buf.WriteString(`{"type":"Feature","id":"`)
 			buf.WriteString(model.GlobalID(model.Layers[ord], id))
@@ -126,7 +125,7 @@ func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []mode
 			buf.Write(g)
 			buf.WriteString(`,"properties":`)
 			buf.Write(raw[3])
-			buf.WriteByte('}')
+			buf.byte('}')
 		}
 		if err := rows.Err(); err != nil {
 			return nil, wrap(err, "build feature collection")
@@ -134,8 +133,49 @@ func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []mode
 	}
 	buf.WriteString(`],"truncated":`)
 	buf.WriteString(strconv.FormatBool(n > limit))
-	buf.WriteByte('}')
+	buf.byte('}')
 	return buf.Bytes(), nil
+}
+
+// chunks builds a document of unknown length in pieces that are never copied while it
+// grows, then copies it once into a slice of its exact size. A bytes.Buffer grows by
+// doubling from small, copying at each step: a 2.2 MB collection allocated ~8.8 MB of
+// buffers in the server's allocation profile.
+type chunks struct {
+	full [][]byte
+	cur  []byte
+	n    int
+}
+
+const chunkSize = 32 << 10
+
+func (c *chunks) Write(p []byte)       { write(c, p) }
+func (c *chunks) WriteString(s string) { write(c, s) }
+func (c *chunks) byte(b byte)          { write(c, []byte{b}) }
+
+func write[T string | []byte](c *chunks, p T) {
+	for len(p) > 0 {
+		if len(c.cur) == cap(c.cur) {
+			if c.cur != nil {
+				c.full = append(c.full, c.cur)
+			}
+			// Larger pieces as the document grows: at most ~1/4 of it is left unused.
+			c.cur = make([]byte, 0, max(chunkSize, c.n/4))
+		}
+		k := copy(c.cur[len(c.cur):cap(c.cur)], p)
+		c.cur = c.cur[:len(c.cur)+k]
+		c.n += k
+		p = p[k:]
+	}
+}
+
+// Bytes is the document in one slice of its length.
+func (c *chunks) Bytes() []byte {
+	out := make([]byte, 0, c.n)
+	for _, f := range c.full {
+		out = append(out, f...)
+	}
+	return append(out, c.cur...)
 }
 
 func contains(ls []model.Layer, l model.Layer) bool {
