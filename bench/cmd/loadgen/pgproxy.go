@@ -194,7 +194,8 @@ func startGridhub(ctx context.Context, bin, databaseURL string) (*server, error)
 		return nil, err
 	}
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL, fmt.Sprintf("GRIDHUB_ADDR=127.0.0.1:%d", port), "GRIDHUB_LOG_LEVEL=warn")
+	// GRIDHUB_PPROF_ADDR is the measured instance's: this one must not take its port.
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+databaseURL, fmt.Sprintf("GRIDHUB_ADDR=127.0.0.1:%d", port), "GRIDHUB_LOG_LEVEL=warn", "GRIDHUB_PPROF_ADDR=")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
