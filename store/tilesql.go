@@ -12,21 +12,18 @@ import (
 type tileAttr struct {
 	name string // attribute name in the tile
 	expr string // over alias t
-	// one aggregates a cluster's members to the value of its only member (clusters of
-	// one carry their member's attributes and draw like it): min, or bool_or for booleans.
-	one string
 }
 
 // tileAttrs are what a map needs to style and identify each layer's features. Restricted
 // fields (a camera's stream URL, a grid worker's phone) are never among them.
 var tileAttrs = map[model.Layer][]tileAttr{
-	model.LayerGrid:         {{"name", "t.name", "min"}, {"code", "t.code", "min"}, {"level", "t.level", "min"}},
-	model.LayerBuilding:     {{"name", "t.name", "min"}, {"floors", "t.floors", "min"}, {"residents", "t.residents", "min"}},
-	model.LayerPartyUnit:    {{"name", "t.name", "min"}, {"kind", "t.kind", "min"}},
-	model.LayerCamera:       {{"name", "t.name", "min"}, {"kind", "t.kind", "min"}, {"status", "t.status", "min"}},
-	model.LayerServicePoint: {{"name", "t.name", "min"}, {"kind", "t.kind", "min"}},
-	model.LayerIncident: {{"name", "t.title", "min"}, {"code", "t.code", "min"}, {"status", "t.status", "min"},
-		{"category", "t.category", "min"}, {"priority", "t.priority::int", "min"}, {"overdue", overdueSQL, "bool_or"}},
+	model.LayerGrid:         {{"name", "t.name"}, {"code", "t.code"}, {"level", "t.level"}},
+	model.LayerBuilding:     {{"name", "t.name"}, {"floors", "t.floors"}, {"residents", "t.residents"}},
+	model.LayerPartyUnit:    {{"name", "t.name"}, {"kind", "t.kind"}},
+	model.LayerCamera:       {{"name", "t.name"}, {"kind", "t.kind"}, {"status", "t.status"}},
+	model.LayerServicePoint: {{"name", "t.name"}, {"kind", "t.kind"}},
+	model.LayerIncident: {{"name", "t.title"}, {"code", "t.code"}, {"status", "t.status"},
+		{"category", "t.category"}, {"priority", "t.priority::int"}, {"overdue", overdueSQL}},
 }
 
 // globalIDSQL is model.GlobalID computed by PostgreSQL: base64url, unpadded, of "LAYER:id".
@@ -167,27 +164,23 @@ func (q tq) gridLabelSQL(z int, o TileOptions) string {
 // cluster is drawn at its members' centroid and carries count (and for incidents
 // overdueCount); a cluster of one also carries its member's id and attributes. Only
 // points inside the tile proper are counted, so the counts of a zoom's tiles add up to the
-// layer exactly.
+// layer exactly. The points are read for their place alone (and overdue, for overdueCount):
+// a cluster of one reads its member's attributes again by id, which costs at most
+// ClusterCells² lookups where computing them for every point of a dense tile costs more.
 func (q tq) clusterSQL(l model.Layer, o TileOptions) string {
-	one := []string{"CASE WHEN count(*) = 1 THEN min(p.fid) END AS fid", "count(*)::int AS count",
-		"CASE WHEN count(*) = 1 THEN min(p.id) END AS id"}
-	for _, a := range q.attrs(l) {
-		n := strconv.Quote(a.name)
-		one = append(one, "CASE WHEN count(*) = 1 THEN "+a.one+"(p."+n+") END AS "+n)
-	}
 	overdue := l == model.LayerIncident && !hidden(q.ctx, l, "overdue")
+	pointCols, cellCols, cols := "t.id AS fid", "", "CASE WHEN c.count = 1 THEN c.fid END AS fid, c.count, "+q.selectAttrs(l)
 	if overdue {
-		one = append(one, `count(*) FILTER (WHERE p.overdue)::int AS "overdueCount"`)
-	}
-	points := "SELECT t.id AS fid, " + q.selectAttrs(l) + ", ST_Transform(" + q.geom(l) + ", 3857) AS m " + q.layerFilter(l, 0, o) + once
-	cells := "SELECT " + strings.Join(one, ", ") + ", ST_Centroid(ST_Collect(p.m)) AS m FROM e, (" + points + ") p WHERE " + inTile +
-		" GROUP BY floor((ST_X(p.m) - e.x0) * " + strconv.Itoa(ClusterCells) + " / (e.x1 - e.x0)), floor((e.y1 - ST_Y(p.m)) * " +
-		strconv.Itoa(ClusterCells) + " / (e.y1 - e.y0))"
-	cols := "c.fid, c.count, c.id" + q.quotedNames(l, ", c.")
-	if overdue {
+		pointCols += ", " + overdueSQL + " AS overdue"
+		cellCols = `, count(*) FILTER (WHERE p.overdue)::int AS "overdueCount"`
 		cols += `, c."overdueCount"`
 	}
-	return mvt(TileLayerName(l), "SELECT "+cols+", "+mvtGeom("c.m")+" AS geom FROM e, ("+cells+") c", byPlace)
+	points := "SELECT " + pointCols + ", ST_Transform(" + q.geom(l) + ", 3857) AS m " + q.layerFilter(l, 0, o) + once
+	cells := "SELECT min(p.fid) AS fid, count(*)::int AS count" + cellCols + ", ST_Centroid(ST_Collect(p.m)) AS m FROM e, (" + points + ") p WHERE " + inTile +
+		" GROUP BY floor((ST_X(p.m) - e.x0) * " + strconv.Itoa(ClusterCells) + " / (e.x1 - e.x0)), floor((e.y1 - ST_Y(p.m)) * " +
+		strconv.Itoa(ClusterCells) + " / (e.y1 - e.y0))"
+	return mvt(TileLayerName(l), "SELECT "+cols+", "+mvtGeom("c.m")+" AS geom FROM e, ("+cells+") c LEFT JOIN "+layers[l].table+
+		" t ON c.count = 1 AND t.id = c.fid", byPlace)
 }
 
 // quotedNames lists the layer's attribute columns the caller may see, each prefixed by
