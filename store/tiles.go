@@ -32,12 +32,26 @@ const (
 	// ClusterCells is how many cluster cells span a tile's side: 64-pixel cells on the
 	// 512-pixel tiles web maps draw.
 	ClusterCells = 8
+	// DenseClusterBelow is the first zoom whose point tiles hold every feature however
+	// dense they are: the TileJSON's last zoom, which clients over-zoom, so a point must
+	// be reachable there.
+	DenseClusterBelow = 16
 )
+
+// DefaultClusterAbove is TileOptions.ClusterAbove's usual value. At ~115 bytes an incident
+// feature, 5,000 points make a tile of ~570 KB, past what a map should fetch per tile
+// (Mapbox's tiling service caps tiles at 500 KB), and cover a 512-pixel tile with a
+// point every 7 pixels, where markers merge anyway.
+const DefaultClusterAbove = 5000
 
 // TileOptions shapes the vector tiles.
 type TileOptions struct {
 	// ClusterBelow: the point layers come as clusters at zooms below it (0: never).
 	ClusterBelow int
+	// ClusterAbove: from ClusterBelow up to DenseClusterBelow, a point layer that would
+	// hold more than this many features in a tile (with its buffer, in the caller's
+	// scope) comes as clusters too (0: never).
+	ClusterAbove int
 	// Statuses keeps the incidents in these statuses only (empty: all), so that the
 	// clusters of a map showing open incidents count open incidents.
 	Statuses []model.IncidentStatus

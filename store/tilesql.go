@@ -33,7 +33,8 @@ func globalIDSQL(l model.Layer) string {
 
 // tileEnvelope is the tile in EPSG:3857 (env and its edges) and q, the tile with its
 // buffer in EPSG:4326: the shape the stored geometry is filtered by, so that the GiST
-// index on the 4326 column is used. px is one pixel of a 512-pixel tile in metres.
+// index on the 4326 column is used. px is one pixel of a 512-pixel tile in metres. More
+// common table expressions may follow, each starting with a comma.
 var tileEnvelope = `WITH e AS (SELECT env, q, ST_XMin(env) AS x0, ST_YMin(env) AS y0, ST_XMax(env) AS x1, ST_YMax(env) AS y1,
   (ST_XMax(env) - ST_XMin(env)) / 512 AS px
   FROM (SELECT ST_TileEnvelope($1, $2, $3) AS env,
@@ -46,12 +47,13 @@ var tileMargin = strconv.Itoa(TileBuffer) + ".0 / " + strconv.Itoa(TileExtent)
 // the format allows. What each layer holds at zoom z:
 //   - grid: the levels of GridLevelsAt(z), plus grid_label points;
 //   - building: from BuildingsFrom on;
-//   - point layers: clusters below o.ClusterBelow (see clusterSQL), features from there on.
+//   - point layers: clusters below o.ClusterBelow (see clusterSQL), features from there on,
+//     unless the tile is dense (see denseSQL).
 //
 // Polygons are simplified to a pixel below SimplifyBelow.
 func tileSQL(ctx context.Context, ls []model.Layer, z int, o TileOptions, p *args) string {
 	q := tq{ctx, p}
-	var parts []string
+	var ctes, parts []string
 	for _, l := range model.Layers {
 		switch {
 		case !contains(ls, l), l == model.LayerBuilding && z < BuildingsFrom:
@@ -61,6 +63,9 @@ func tileSQL(ctx context.Context, ls []model.Layer, z int, o TileOptions, p *arg
 			parts = append(parts, q.featureSQL(l, z, o))
 		case z < o.ClusterBelow:
 			parts = append(parts, q.clusterSQL(l, o))
+		case o.ClusterAbove > 0 && z < DenseClusterBelow:
+			cte, part := q.denseSQL(l, z, o)
+			ctes, parts = append(ctes, cte), append(parts, part)
 		default:
 			parts = append(parts, q.featureSQL(l, z, o))
 		}
@@ -68,7 +73,7 @@ func tileSQL(ctx context.Context, ls []model.Layer, z int, o TileOptions, p *arg
 	if len(parts) == 0 {
 		return ""
 	}
-	return tileEnvelope + "SELECT " + strings.Join(parts, "\n || ")
+	return tileEnvelope + strings.Join(ctes, "") + "SELECT " + strings.Join(parts, "\n || ")
 }
 
 // mvt wraps the rows of from (alias f, geometry column geom, feature id column fid) into
@@ -138,11 +143,30 @@ func (q tq) layerFilter(l model.Layer, z int, o TileOptions) string {
 
 // featureSQL is one MVT feature per row, its database id as the feature id.
 func (q tq) featureSQL(l model.Layer, z int, o TileOptions) string {
+	return mvt(TileLayerName(l), q.featureRows(l, z, o), byID)
+}
+
+// featureRows are the rows of featureSQL's layer, before they are encoded.
+func (q tq) featureRows(l model.Layer, z int, o TileOptions) string {
 	g := "ST_Transform(" + q.geom(l) + ", 3857)"
 	if (l == model.LayerGrid || l == model.LayerBuilding) && z < SimplifyBelow {
 		g = "ST_SimplifyPreserveTopology(" + g + ", e.px)"
 	}
-	return mvt(TileLayerName(l), "SELECT t.id AS fid, "+q.selectAttrs(l)+", "+mvtGeom(g)+" AS geom "+q.layerFilter(l, z, o), byID)
+	return "SELECT t.id AS fid, " + q.selectAttrs(l) + ", " + mvtGeom(g) + " AS geom " + q.layerFilter(l, z, o)
+}
+
+// denseSQL is a point layer as features, or as clusters (clusterSQL) when the tile would
+// hold more than o.ClusterAbove of them. It returns a common table expression to add to
+// the statement and the layer's part of the tile. The expression is the layer's feature
+// rows cut at o.ClusterAbove + 1: a sparse tile is encoded from it, so its points are read
+// once; a dense tile wastes that many rows before it counts all its points into clusters.
+// PostgreSQL evaluates only the branch of the CASE it takes.
+func (q tq) denseSQL(l model.Layer, z int, o TileOptions) (cte, part string) {
+	name := "dense_" + TileLayerName(l)
+	cte = ", " + name + " AS MATERIALIZED (" + q.featureRows(l, z, o) + " LIMIT " + strconv.Itoa(o.ClusterAbove+1) + ")\n"
+	features := mvt(TileLayerName(l), "SELECT * FROM "+name, byID)
+	return cte, "CASE WHEN (SELECT count(*) FROM " + name + ") > " + strconv.Itoa(o.ClusterAbove) +
+		" THEN " + q.clusterSQL(l, o) + " ELSE " + features + " END"
 }
 
 // inTile keeps the points (EPSG:3857 column m) inside the tile proper, half-open so that
