@@ -125,6 +125,10 @@ func TestDenseTilesAreClustered(t *testing.T) {
 		if _, _, clustered := clusterCounts(t, l); clustered || len(l.Features) != few {
 			t.Errorf("%d features, clustered %v: want the %d incidents as features", len(l.Features), clustered, few)
 		}
+		empty := maptile.New(sparse.X+2, sparse.Y, 15)
+		if r := getTile(t, a, fmt.Sprintf("/tiles/incident/%d/%d/%d.mvt", empty.Z, empty.X, empty.Y), nil); r.status != http.StatusNoContent {
+			t.Errorf("an empty tile: status %d, want 204", r.status)
+		}
 	})
 	t.Run("from the TileJSON's last zoom on, a dense tile holds every feature so that each can be reached", func(t *testing.T) {
 		l := get(t, a, "incident", dense, "")
