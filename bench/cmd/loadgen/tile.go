@@ -47,13 +47,13 @@ SELECT ST_AsMVT(f, 'incident', 4096, 'geom', 'fid' ORDER BY ST_X(f.geom), ST_Y(f
     ST_AsMVTGeom(c.m, e.env, 4096, 64, true) AS geom
   FROM e, c LEFT JOIN incidents t ON c.count = 1 AND t.id = c.id) f`
 
-// clusterAbove is gridhub's cut (GRIDHUB_TILE_CLUSTER_ABOVE, by default 5,000): a z14 tile
+// clusterAbove is gridhub's cut (GRIDHUB_TILE_CLUSTER_ABOVE, by default 4,000): a z14 tile
 // that would hold more incidents is clustered.
 func clusterAbove() int {
 	if n, err := strconv.Atoi(os.Getenv("GRIDHUB_TILE_CLUSTER_ABOVE")); err == nil {
 		return n
 	}
-	return 5000
+	return 4000
 }
 
 const tileZoom = 14
