@@ -88,7 +88,8 @@ func BenchmarkTile(b *testing.B) {
 				sql, args = bareBuildings, append(args, 2*20037508.342789244/float64(int(1)<<z)/512)
 			case l == model.LayerBuilding:
 				sql, args = bareBuildings, append(args, 0.0)
-			case z < clusterBelow:
+			case z < clusterBelow, z < store.DenseClusterBelow && a.scalar(inBufferSQL("incidents", ""), z, int(tile.X), int(tile.Y)) > mapTiles.ClusterAbove:
+				// gridhub clusters below the cluster zoom, and dense tiles above it.
 				sql = bareIncidentClusters
 			}
 			// Uncompressed, as the SQL's bytes are: gzip (what browsers get) is a separate

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"gridhub/geo"
+	"gridhub/store"
 	"gridhub/web/mapui"
 )
 
@@ -32,6 +33,9 @@ type config struct {
 
 	// TileClusterBelow: vector tiles of point layers hold clusters at zooms below it.
 	TileClusterBelow int
+	// TileClusterAbove: from TileClusterBelow on, a point layer holding more features than
+	// this in a tile comes as clusters too (0: never).
+	TileClusterAbove int
 	// Basemap is an XYZ tile URL template the map page draws under the hub's layers
 	// (empty: a plain background).
 	Basemap            string
@@ -78,6 +82,8 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (config,
 	fs.Int64Var(&c.ExecBudget, "exec-budget", int64(intEnv(getenv, "GRIDHUB_EXEC_BUDGET", 200000)), "total query cost executing at once, more waits its turn; 0: no limit (GRIDHUB_EXEC_BUDGET)")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", getenv("GRIDHUB_PPROF_ADDR"), "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; empty: off (GRIDHUB_PPROF_ADDR)")
 	fs.IntVar(&c.TileClusterBelow, "tile-cluster-below", intEnv(getenv, "GRIDHUB_TILE_CLUSTER_BELOW", 14), "vector tiles cluster points below this zoom; 0: never (GRIDHUB_TILE_CLUSTER_BELOW)")
+	fs.IntVar(&c.TileClusterAbove, "tile-cluster-above", intEnv(getenv, "GRIDHUB_TILE_CLUSTER_ABOVE", store.DefaultClusterAbove),
+		fmt.Sprintf("vector tiles cluster a point layer holding more features than this in a tile, up to zoom %d; 0: never (GRIDHUB_TILE_CLUSTER_ABOVE)", store.DenseClusterBelow-1))
 	mode := fs.String("mode", env("GRIDHUB_MODE", "demo"), "demo or production: production refuses callers without a credential unless GRIDHUB_ANONYMOUS_ROLE names a role (GRIDHUB_MODE)")
 	policy := fs.String("policy", getenv("GRIDHUB_POLICY"), "roles file (YAML); empty: the built-in roles (GRIDHUB_POLICY)")
 	anonymous := fs.String("anonymous-role", getenv("GRIDHUB_ANONYMOUS_ROLE"), "role of callers without a credential; none refuses them (GRIDHUB_ANONYMOUS_ROLE)")
@@ -132,6 +138,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (config,
 	}
 	if c.TileClusterBelow < 0 || c.TileClusterBelow > geo.MaxTileZoom+1 {
 		return c, fmt.Errorf("tile-cluster-below must be between 0 and %d", geo.MaxTileZoom+1)
+	}
+	if c.TileClusterAbove < 0 {
+		return c, fmt.Errorf("tile-cluster-above must be 0 (never) or more")
 	}
 	var err error
 	if c.Policy, err = auth.LoadPolicy(*policy); err != nil {

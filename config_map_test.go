@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"gridhub/store"
 )
 
 func TestMapConfig(t *testing.T) {
@@ -30,9 +32,26 @@ func TestMapConfig(t *testing.T) {
 			}
 		}
 	})
+	t.Run("the density cut defaults to store.DefaultClusterAbove and comes from the environment or a flag", func(t *testing.T) {
+		for _, tc := range []struct {
+			env  map[string]string
+			args []string
+			want int
+		}{
+			{nil, nil, store.DefaultClusterAbove},
+			{map[string]string{"GRIDHUB_TILE_CLUSTER_ABOVE": "2000"}, nil, 2000},
+			{map[string]string{"GRIDHUB_TILE_CLUSTER_ABOVE": "2000"}, []string{"-tile-cluster-above", "0"}, 0},
+		} {
+			c, err := parseConfig("serve", tc.args, env(tc.env))
+			if err != nil || c.TileClusterAbove != tc.want {
+				t.Errorf("env %v, args %v: %d, %v; want %d", tc.env, tc.args, c.TileClusterAbove, err, tc.want)
+			}
+		}
+	})
 	t.Run("bad values are refused at start", func(t *testing.T) {
 		for _, kv := range []map[string]string{
 			{"GRIDHUB_TILE_CLUSTER_BELOW": "24"},
+			{"GRIDHUB_TILE_CLUSTER_ABOVE": "-1"},
 			{"GRIDHUB_BASEMAP": "https://tiles.example/{z}/{x}.png"},
 			{"GRIDHUB_BASEMAP": "javascript:alert(1)//{z}/{x}/{y}"},
 		} {

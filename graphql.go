@@ -125,7 +125,8 @@ func presenter(log *slog.Logger, m *metrics) graphql.ErrorPresenterFunc {
 			gerr.Message = coded.(error).Error()
 		case errors.Is(err, store.ErrUnavailable):
 			code, gerr.Message = model.CodeUnavailable, "the database is unavailable; try again shortly"
-		case errors.Is(err, context.DeadlineExceeded):
+		case errors.Is(err, store.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+			// The database is up: the request had more work than time (see tiles.fail).
 			code, gerr.Message = model.CodeUnavailable, "the request took too long and was stopped"
 		case code == "COMPLEXITY_LIMIT_EXCEEDED":
 			code = model.CodeTooComplex

@@ -54,7 +54,7 @@ func newHandler(st *store.Store, cfg config, log *slog.Logger) (http.Handler, fu
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	tl := &tiles{st: st, log: log, opts: store.TileOptions{ClusterBelow: cfg.TileClusterBelow}}
+	tl := &tiles{st: st, log: log, opts: store.TileOptions{ClusterBelow: cfg.TileClusterBelow, ClusterAbove: cfg.TileClusterAbove}}
 	mux.Handle("GET /tiles/{layer}/{z}/{x}/{y}", an.middleware(withTimeout(cfg.RequestTimeout, http.HandlerFunc(tl.tile))))
 	mux.Handle("GET /tiles/{file}", withTimeout(cfg.RequestTimeout, http.HandlerFunc(tl.tileJSON)))
 	mux.Handle("/map/", mapui.Handler(mapui.Options{Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, ClusterBelow: cfg.TileClusterBelow}))

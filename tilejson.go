@@ -15,7 +15,7 @@ import (
 // TileJSON zooms: tiles are served at any zoom up to geo.MaxTileZoom, but from
 // tileJSONMaxZoom on nothing changes but precision, so clients over-zoom its tiles.
 const (
-	tileJSONMaxZoom = 16
+	tileJSONMaxZoom = store.DenseClusterBelow
 	tileJSONZoom    = 12 // the zoom showing the whole district
 )
 
@@ -30,19 +30,23 @@ type vectorLayer struct {
 
 var idField = "String: global id, the argument of Query.node in /graphql"
 
-// clusterFields are what point layers carry below the cluster zoom.
+// clusterFields are what point layers carry where they are clustered.
 var clusterFields = map[string]string{
-	"count": "Number: below the cluster zoom only: how many features the cluster stands for; a cluster of 1 carries its feature's fields too",
+	"count": "Number: clusters only: how many features the cluster stands for; a cluster of 1 carries its feature's fields too",
 }
 
 // vectorLayers documents the MVT layers of each data layer (the grid tiles hold two).
-func vectorLayers(l model.Layer, clusterBelow int) []vectorLayer {
+func vectorLayers(l model.Layer, o store.TileOptions) []vectorLayer {
 	name := store.TileLayerName(l)
 	vl := vectorLayer{ID: name, MaxZoom: tileJSONMaxZoom, Fields: map[string]string{"id": idField, "name": "String: name"}}
-	cluster := fmt.Sprintf(" Below zoom %d, points are clustered in 64-pixel cells (of a 512-pixel tile), counted inside the tile only so that counts add up.", clusterBelow)
-	if clusterBelow == 0 {
-		cluster = ""
+	var cluster string
+	if o.ClusterBelow > 0 {
+		cluster = fmt.Sprintf(" Below zoom %d, points are clustered in 64-pixel cells (of a 512-pixel tile), counted inside the tile only so that counts add up.", o.ClusterBelow)
 	}
+	if o.ClusterAbove > 0 {
+		cluster += fmt.Sprintf(" Up to zoom %d, a tile that would hold more than %d of them holds such clusters instead.", store.DenseClusterBelow-1, o.ClusterAbove)
+	}
+	clustered := o.ClusterBelow > 0 || o.ClusterAbove > 0
 	switch l {
 	case model.LayerGrid:
 		vl.Description = fmt.Sprintf("Grid units (网格): the DISTRICT outline at every zoom, with its STREET units below zoom %d, "+
@@ -77,11 +81,11 @@ func vectorLayers(l model.Layer, clusterBelow int) []vectorLayer {
 		vl.Fields["category"] = "String: category (GB/T 30428.2 major class, 矛盾纠纷, 治安隐患, 舆情)"
 		vl.Fields["priority"] = "Number: 1 (most urgent) to 5"
 		vl.Fields["overdue"] = "Boolean: open and past its due time"
-		if clusterBelow > 0 {
-			vl.Fields["overdueCount"] = "Number: cluster tiles only: how many of the cluster's incidents are overdue"
+		if clustered {
+			vl.Fields["overdueCount"] = "Number: clusters only: how many of the cluster's incidents are overdue"
 		}
 	}
-	if clusterBelow > 0 && l != model.LayerBuilding {
+	if clustered && l != model.LayerBuilding {
 		for k, v := range clusterFields {
 			vl.Fields[k] = v
 		}
@@ -133,7 +137,7 @@ func (ts *tiles) tileJSON(w http.ResponseWriter, r *http.Request) {
 		Center:      [3]float64{(ext.MinLon + ext.MaxLon) / 2, (ext.MinLat + ext.MaxLat) / 2, tileJSONZoom},
 	}
 	for _, l := range ls {
-		tj.VectorLayers = append(tj.VectorLayers, vectorLayers(l, ts.opts.ClusterBelow)...)
+		tj.VectorLayers = append(tj.VectorLayers, vectorLayers(l, ts.opts)...)
 	}
 	b, err := json.MarshalIndent(tj, "", "  ")
 	if err != nil {

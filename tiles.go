@@ -139,18 +139,30 @@ func (ts *tiles) tile(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
-// fail answers a failed tile or TileJSON plainly; the cause goes to the log only.
+// fail answers a failed tile or TileJSON plainly; the cause goes to the log only. Like
+// the GraphQL errors (UNAVAILABLE in both cases), it tells a database out of reach from a
+// request that ran out of time.
 func (ts *tiles) fail(w http.ResponseWriter, r *http.Request, err error) {
 	id := reqID(r.Context())
+	retryLater := func() {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Retry-After", "5")
+	}
 	switch {
-	case r.Context().Err() != nil && errors.Is(r.Context().Err(), context.Canceled):
+	case errors.Is(r.Context().Err(), context.Canceled):
 		// The client went away and cancelled the query with it: nobody is left to answer.
 		ts.log.Debug("tile request cancelled", "id", id)
 		w.WriteHeader(http.StatusServiceUnavailable)
 	case errors.Is(err, store.ErrUnavailable):
 		ts.log.Warn("tile: database unavailable", "id", id, "path", r.URL.Path, "err", err)
-		w.Header().Set("Retry-After", "5")
+		retryLater()
 		http.Error(w, "database unavailable, request "+id, http.StatusServiceUnavailable)
+	case errors.Is(err, store.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		// The request's deadline or statement_timeout: the database is up but the tile
+		// (or the wait for a connection) took longer than a request may.
+		ts.log.Warn("tile: took too long", "id", id, "path", r.URL.Path, "err", err)
+		retryLater()
+		http.Error(w, "the tile took too long to build and was stopped; try again shortly, request "+id, http.StatusServiceUnavailable)
 	default:
 		ts.log.Error("tile failed", "id", id, "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error, request "+id, http.StatusInternalServerError)

@@ -20,6 +20,9 @@ import (
 // clusterBelow is the cluster zoom the tile tests serve with (the default's value).
 const clusterBelow = 14
 
+// mapTiles are the tile options mapAPI serves with.
+var mapTiles = store.TileOptions{ClusterBelow: clusterBelow, ClusterAbove: store.DefaultClusterAbove}
+
 var (
 	mapOnce sync.Once
 	mapSrv  *api
@@ -32,7 +35,7 @@ func mapAPI(t testing.TB) *api {
 	a := district(t)
 	mapOnce.Do(func() {
 		cfg := testConfig()
-		cfg.TileClusterBelow = clusterBelow
+		cfg.TileClusterBelow, cfg.TileClusterAbove = mapTiles.ClusterBelow, mapTiles.ClusterAbove
 		h, done := newHandler(a.db.Store, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		srv := httptest.NewServer(h)
 		cleanups = append(cleanups, func() { srv.Close(); done() })
@@ -125,7 +128,7 @@ func TestTileFeaturesCarryTheirAttributes(t *testing.T) {
 			if got := len(all[name].Features); got != len(ml.Features) {
 				t.Errorf("the all tile has %d %s features, the layer's own tile %d", got, name, len(ml.Features))
 			}
-			documented := vectorLayers(l, clusterBelow)[0].Fields
+			documented := vectorLayers(l, mapTiles)[0].Fields
 			for _, f := range ml.Features {
 				id, ok := f.ID.(float64)
 				if !ok || f.Properties["id"] != model.GlobalID(l, int64(id)) {
@@ -325,7 +328,7 @@ func TestTileQueriesUseTheGeometryIndex(t *testing.T) {
 		for _, l := range model.Layers {
 			t.Run(fmt.Sprintf("%s at z%d", store.TileLayerName(l), z), func(t *testing.T) {
 				tile := centreTile(z)
-				rows, err := a.db.Store.Pool().Query(t.Context(), "EXPLAIN "+store.TileSQL([]model.Layer{l}, z, store.TileOptions{ClusterBelow: clusterBelow}),
+				rows, err := a.db.Store.Pool().Query(t.Context(), "EXPLAIN "+store.TileSQL([]model.Layer{l}, z, mapTiles),
 					z, int(tile.X), int(tile.Y))
 				if err != nil {
 					t.Fatal(err)

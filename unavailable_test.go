@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gridhub/internal/testdb"
 	"gridhub/store"
@@ -114,4 +115,69 @@ func TestDatabaseDownIsUnavailable(t *testing.T) {
 			}
 		}
 	})
+}
+
+// logBuffer collects a server's log lines for a test to read while the server runs.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestTimeoutIsNotDatabaseDown holds the incident table locked so that reads of it wait
+// until they run out of time, by the request's deadline or by statement_timeout: the
+// answers must say the request took too long, not that the database is down.
+func TestTimeoutIsNotDatabaseDown(t *testing.T) {
+	for _, tc := range []struct {
+		name                      string
+		request, statementTimeout time.Duration
+	}{
+		{"the request's deadline", 300 * time.Millisecond, 0},
+		{"statement_timeout", 30 * time.Second, 300 * time.Millisecond},
+	} {
+		t.Run(tc.name+" answers that the request took too long", func(t *testing.T) {
+			db := testdb.New(t, func(o *store.Options) { o.StatementTimeout = tc.statementTimeout })
+			var logs logBuffer
+			cfg := testConfig()
+			cfg.RequestTimeout = tc.request
+			h, done := newHandler(db.Store, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+			srv := httptest.NewServer(h)
+			t.Cleanup(func() { srv.Close(); done() })
+			a := &api{t: t, srv: srv, db: db}
+
+			ctx := context.Background()
+			tx, err := db.Store.Pool().Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			if _, err := tx.Exec(ctx, `LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE`); err != nil {
+				t.Fatal(err)
+			}
+
+			r := getTile(t, a, "/tiles/incident/14/13190/6164.mvt", map[string]string{"X-Request-ID": "tile-slow-0001"})
+			if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), "took too long") ||
+				!strings.Contains(string(r.body), "tile-slow-0001") || r.header.Get("Retry-After") == "" {
+				t.Errorf("tile: status %d, Retry-After %q, body %q: want 503 saying it took too long", r.status, r.header.Get("Retry-After"), r.body)
+			}
+			g := a.do(`{ incidents(first: 1) { edges { node { id } } } }`, nil)
+			if len(g.Errors) == 0 || g.Errors[0].code() != "UNAVAILABLE" || !strings.Contains(g.Errors[0].Message, "took too long") {
+				t.Errorf("GraphQL: %s: want UNAVAILABLE saying it took too long", g.raw)
+			}
+			if l := logs.String(); !strings.Contains(l, "tile: took too long") || strings.Contains(l, "database unavailable") {
+				t.Errorf("the log does not say the tile took too long, or says the database is unavailable:\n%s", l)
+			}
+		})
+	}
 }

@@ -21,6 +21,11 @@ var ErrNotFound = errors.New("not found")
 // ErrUnavailable wraps failures to reach the database at all.
 var ErrUnavailable = errors.New("database unavailable")
 
+// ErrTimeout wraps statements stopped because they ran out of time: the caller's deadline
+// passed, or statement_timeout ended them. The database is up; the work was too much for
+// the time given (or waited too long for a connection).
+var ErrTimeout = errors.New("statement took too long")
+
 // Store runs gridhub's SQL on a connection pool.
 type Store struct {
 	pool       *pgxpool.Pool
@@ -114,31 +119,48 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// wrap names what was being done and marks connection failures as ErrUnavailable so that
-// the API can answer UNAVAILABLE rather than INTERNAL.
+// wrap names what was being done and marks connection failures as ErrUnavailable and
+// statements out of time as ErrTimeout, so that the API can answer UNAVAILABLE saying
+// which rather than INTERNAL. A cancelled context is left as it is: its caller is gone.
 func wrap(err error, doing string) error {
-	if err == nil {
+	switch {
+	case err == nil:
 		return nil
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
+	case errors.Is(err, pgx.ErrNoRows):
 		return ErrNotFound
-	}
-	if isUnavailable(err) {
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("%s: %w", doing, err)
+	case isConnectFailure(err):
+		// Not even connected by the deadline: the database is out of reach.
+		return fmt.Errorf("%s: %w: %w", doing, ErrUnavailable, err)
+	case isTimeout(err):
+		return fmt.Errorf("%s: %w: %w", doing, ErrTimeout, err)
+	case isUnavailable(err):
 		return fmt.Errorf("%s: %w: %w", doing, ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }
 
+func isConnectFailure(err error) bool {
+	var connErr *pgconn.ConnectError
+	return errors.As(err, &connErr)
+}
+
+// isTimeout: the context's deadline (pgx unblocks the connection when it passes) or
+// 57014, query_canceled, which statement_timeout raises; pgx cancels by deadline, not by
+// cancel request, so a 57014 is not the caller's own cancellation.
+func isTimeout(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &pgErr) && pgErr.Code == "57014"
+}
+
 func isUnavailable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		// Class 08: connection exception; 57P01-03: shutdown, crash, cannot connect now;
-		// 57014: cancelled by statement_timeout.
-		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" ||
-			pgErr.Code == "57P03" || pgErr.Code == "57014"
+		// Class 08: connection exception; 57P01-03: shutdown, crash, cannot connect now.
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
 	}
-	var connErr *pgconn.ConnectError
 	var netErr net.Error
-	return errors.As(err, &connErr) || errors.As(err, &netErr) || errors.Is(err, io.EOF) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
+	return errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
 }

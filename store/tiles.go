@@ -32,12 +32,28 @@ const (
 	// ClusterCells is how many cluster cells span a tile's side: 64-pixel cells on the
 	// 512-pixel tiles web maps draw.
 	ClusterCells = 8
+	// DenseClusterBelow is the first zoom whose point tiles hold every feature however
+	// dense they are: the TileJSON's last zoom, which clients over-zoom, so a point must
+	// be reachable there.
+	DenseClusterBelow = 16
 )
+
+// DefaultClusterAbove is TileOptions.ClusterAbove's usual value. 4,000 points cover a
+// 512-pixel tile with a point every 8 pixels, where markers merge anyway; as incidents
+// (~113 bytes each) they make a tile of ~450 KB and ~50 ms of PostgreSQL. The demo
+// district's densest z14 tile holds ~1,200 incidents at scale 1 and ~11,600 at scale 10:
+// the cut sits between them (near their geometric mean), so the district as seeded keeps
+// its features and ten times its incidents come as clusters.
+const DefaultClusterAbove = 4000
 
 // TileOptions shapes the vector tiles.
 type TileOptions struct {
 	// ClusterBelow: the point layers come as clusters at zooms below it (0: never).
 	ClusterBelow int
+	// ClusterAbove: from ClusterBelow up to DenseClusterBelow, a point layer that would
+	// hold more than this many features in a tile (with its buffer, in the caller's
+	// scope) comes as clusters too (0: never).
+	ClusterAbove int
 	// Statuses keeps the incidents in these statuses only (empty: all), so that the
 	// clusters of a map showing open incidents count open incidents.
 	Statuses []model.IncidentStatus

@@ -54,6 +54,28 @@ func TestTileSQL(t *testing.T) {
 			t.Error("ClusterBelow 0 still clusters")
 		}
 	})
+	t.Run("dense point tiles are cut at ClusterAbove from the cluster zoom up to DenseClusterBelow", func(t *testing.T) {
+		do := TileOptions{ClusterBelow: 14, ClusterAbove: 5000}
+		q := TileSQL([]model.Layer{model.LayerCamera, model.LayerIncident}, 14, do)
+		for _, want := range []string{"'camera', 4096, 'geom', 'fid' ORDER BY f.fid", "'incident', 4096, 'geom', 'fid' ORDER BY f.fid",
+			"LIMIT 5001) f HAVING count(*) <= 5000), (SELECT ST_AsMVT(f, 'incident'", "count(*)::int AS count"} {
+			if !strings.Contains(q, want) {
+				t.Errorf("z14 lacks %q:\n%s", want, q)
+			}
+		}
+		if strings.Count(q, "COALESCE(") != 2 || strings.Count(q, "WITH ") != 1 {
+			t.Errorf("not one statement with a cut per layer:\n%s", q)
+		}
+		if q := TileSQL([]model.Layer{model.LayerIncident}, DenseClusterBelow, do); strings.Contains(q, "COALESCE") || strings.Contains(q, "AS count") {
+			t.Errorf("z%d is cut by density", DenseClusterBelow)
+		}
+		if q := TileSQL([]model.Layer{model.LayerIncident}, 14, o); strings.Contains(q, "COALESCE") {
+			t.Error("ClusterAbove 0 still cuts by density")
+		}
+		if q := TileSQL([]model.Layer{model.LayerBuilding, model.LayerGrid}, 14, do); strings.Contains(q, "COALESCE") {
+			t.Error("polygon layers are cut by density")
+		}
+	})
 	t.Run("statuses are a parameter, and only incidents take it", func(t *testing.T) {
 		so := TileOptions{ClusterBelow: 14, Statuses: []model.IncidentStatus{model.StatusReported}}
 		if q := TileSQL([]model.Layer{model.LayerIncident}, 16, so); !strings.Contains(q, "t.status = ANY($4)") {

@@ -12,21 +12,18 @@ import (
 type tileAttr struct {
 	name string // attribute name in the tile
 	expr string // over alias t
-	// one aggregates a cluster's members to the value of its only member (clusters of
-	// one carry their member's attributes and draw like it): min, or bool_or for booleans.
-	one string
 }
 
 // tileAttrs are what a map needs to style and identify each layer's features. Restricted
 // fields (a camera's stream URL, a grid worker's phone) are never among them.
 var tileAttrs = map[model.Layer][]tileAttr{
-	model.LayerGrid:         {{"name", "t.name", "min"}, {"code", "t.code", "min"}, {"level", "t.level", "min"}},
-	model.LayerBuilding:     {{"name", "t.name", "min"}, {"floors", "t.floors", "min"}, {"residents", "t.residents", "min"}},
-	model.LayerPartyUnit:    {{"name", "t.name", "min"}, {"kind", "t.kind", "min"}},
-	model.LayerCamera:       {{"name", "t.name", "min"}, {"kind", "t.kind", "min"}, {"status", "t.status", "min"}},
-	model.LayerServicePoint: {{"name", "t.name", "min"}, {"kind", "t.kind", "min"}},
-	model.LayerIncident: {{"name", "t.title", "min"}, {"code", "t.code", "min"}, {"status", "t.status", "min"},
-		{"category", "t.category", "min"}, {"priority", "t.priority::int", "min"}, {"overdue", overdueSQL, "bool_or"}},
+	model.LayerGrid:         {{"name", "t.name"}, {"code", "t.code"}, {"level", "t.level"}},
+	model.LayerBuilding:     {{"name", "t.name"}, {"floors", "t.floors"}, {"residents", "t.residents"}},
+	model.LayerPartyUnit:    {{"name", "t.name"}, {"kind", "t.kind"}},
+	model.LayerCamera:       {{"name", "t.name"}, {"kind", "t.kind"}, {"status", "t.status"}},
+	model.LayerServicePoint: {{"name", "t.name"}, {"kind", "t.kind"}},
+	model.LayerIncident: {{"name", "t.title"}, {"code", "t.code"}, {"status", "t.status"},
+		{"category", "t.category"}, {"priority", "t.priority::int"}, {"overdue", overdueSQL}},
 }
 
 // globalIDSQL is model.GlobalID computed by PostgreSQL: base64url, unpadded, of "LAYER:id".
@@ -49,7 +46,8 @@ var tileMargin = strconv.Itoa(TileBuffer) + ".0 / " + strconv.Itoa(TileExtent)
 // the format allows. What each layer holds at zoom z:
 //   - grid: the levels of GridLevelsAt(z), plus grid_label points;
 //   - building: from BuildingsFrom on;
-//   - point layers: clusters below o.ClusterBelow (see clusterSQL), features from there on.
+//   - point layers: clusters below o.ClusterBelow (see clusterSQL), features from there on,
+//     unless the tile is dense (see denseSQL).
 //
 // Polygons are simplified to a pixel below SimplifyBelow.
 func tileSQL(ctx context.Context, ls []model.Layer, z int, o TileOptions, p *args) string {
@@ -64,6 +62,8 @@ func tileSQL(ctx context.Context, ls []model.Layer, z int, o TileOptions, p *arg
 			parts = append(parts, q.featureSQL(l, z, o))
 		case z < o.ClusterBelow:
 			parts = append(parts, q.clusterSQL(l, o))
+		case o.ClusterAbove > 0 && z < DenseClusterBelow:
+			parts = append(parts, q.denseSQL(l, z, o))
 		default:
 			parts = append(parts, q.featureSQL(l, z, o))
 		}
@@ -141,11 +141,29 @@ func (q tq) layerFilter(l model.Layer, z int, o TileOptions) string {
 
 // featureSQL is one MVT feature per row, its database id as the feature id.
 func (q tq) featureSQL(l model.Layer, z int, o TileOptions) string {
+	return mvt(TileLayerName(l), q.featureRows(l, z, o), byID)
+}
+
+// featureRows are the rows of featureSQL's layer, before they are encoded.
+func (q tq) featureRows(l model.Layer, z int, o TileOptions) string {
 	g := "ST_Transform(" + q.geom(l) + ", 3857)"
 	if (l == model.LayerGrid || l == model.LayerBuilding) && z < SimplifyBelow {
 		g = "ST_SimplifyPreserveTopology(" + g + ", e.px)"
 	}
-	return mvt(TileLayerName(l), "SELECT t.id AS fid, "+q.selectAttrs(l)+", "+mvtGeom(g)+" AS geom "+q.layerFilter(l, z, o), byID)
+	return "SELECT t.id AS fid, " + q.selectAttrs(l) + ", " + mvtGeom(g) + " AS geom " + q.layerFilter(l, z, o)
+}
+
+// denseSQL is a point layer as features, or as clusters (clusterSQL) when the tile would
+// hold more than o.ClusterAbove of them. The features are encoded from the layer's rows
+// cut at o.ClusterAbove + 1, counted as they are encoded: a sparse tile reads its points
+// once and costs what featureSQL does, while a dense one wastes the encoding of that many
+// features before COALESCE counts all its points into clusters. (Counting first, from the
+// rows kept in a common table expression, wastes less on a dense tile but costs every
+// sparse tile ~7 %; so does a separate count probe, which reads the heap twice.)
+func (q tq) denseSQL(l model.Layer, z int, o TileOptions) string {
+	features := "(SELECT ST_AsMVT(f, '" + TileLayerName(l) + "', " + strconv.Itoa(TileExtent) + ", 'geom', 'fid' ORDER BY " + byID + ") FROM (" +
+		q.featureRows(l, z, o) + " LIMIT " + strconv.Itoa(o.ClusterAbove+1) + ") f HAVING count(*) <= " + strconv.Itoa(o.ClusterAbove) + ")"
+	return "COALESCE(" + features + ", " + q.clusterSQL(l, o) + ")"
 }
 
 // inTile keeps the points (EPSG:3857 column m) inside the tile proper, half-open so that
@@ -167,27 +185,23 @@ func (q tq) gridLabelSQL(z int, o TileOptions) string {
 // cluster is drawn at its members' centroid and carries count (and for incidents
 // overdueCount); a cluster of one also carries its member's id and attributes. Only
 // points inside the tile proper are counted, so the counts of a zoom's tiles add up to the
-// layer exactly.
+// layer exactly. The points are read for their place alone (and overdue, for overdueCount):
+// a cluster of one reads its member's attributes again by id, which costs at most
+// ClusterCells² lookups where computing them for every point of a dense tile costs more.
 func (q tq) clusterSQL(l model.Layer, o TileOptions) string {
-	one := []string{"CASE WHEN count(*) = 1 THEN min(p.fid) END AS fid", "count(*)::int AS count",
-		"CASE WHEN count(*) = 1 THEN min(p.id) END AS id"}
-	for _, a := range q.attrs(l) {
-		n := strconv.Quote(a.name)
-		one = append(one, "CASE WHEN count(*) = 1 THEN "+a.one+"(p."+n+") END AS "+n)
-	}
 	overdue := l == model.LayerIncident && !hidden(q.ctx, l, "overdue")
+	pointCols, cellCols, cols := "t.id AS fid", "", "CASE WHEN c.count = 1 THEN c.fid END AS fid, c.count, "+q.selectAttrs(l)
 	if overdue {
-		one = append(one, `count(*) FILTER (WHERE p.overdue)::int AS "overdueCount"`)
-	}
-	points := "SELECT t.id AS fid, " + q.selectAttrs(l) + ", ST_Transform(" + q.geom(l) + ", 3857) AS m " + q.layerFilter(l, 0, o) + once
-	cells := "SELECT " + strings.Join(one, ", ") + ", ST_Centroid(ST_Collect(p.m)) AS m FROM e, (" + points + ") p WHERE " + inTile +
-		" GROUP BY floor((ST_X(p.m) - e.x0) * " + strconv.Itoa(ClusterCells) + " / (e.x1 - e.x0)), floor((e.y1 - ST_Y(p.m)) * " +
-		strconv.Itoa(ClusterCells) + " / (e.y1 - e.y0))"
-	cols := "c.fid, c.count, c.id" + q.quotedNames(l, ", c.")
-	if overdue {
+		pointCols += ", " + overdueSQL + " AS overdue"
+		cellCols = `, count(*) FILTER (WHERE p.overdue)::int AS "overdueCount"`
 		cols += `, c."overdueCount"`
 	}
-	return mvt(TileLayerName(l), "SELECT "+cols+", "+mvtGeom("c.m")+" AS geom FROM e, ("+cells+") c", byPlace)
+	points := "SELECT " + pointCols + ", ST_Transform(" + q.geom(l) + ", 3857) AS m " + q.layerFilter(l, 0, o) + once
+	cells := "SELECT min(p.fid) AS fid, count(*)::int AS count" + cellCols + ", ST_Centroid(ST_Collect(p.m)) AS m FROM e, (" + points + ") p WHERE " + inTile +
+		" GROUP BY floor((ST_X(p.m) - e.x0) * " + strconv.Itoa(ClusterCells) + " / (e.x1 - e.x0)), floor((e.y1 - ST_Y(p.m)) * " +
+		strconv.Itoa(ClusterCells) + " / (e.y1 - e.y0))"
+	return mvt(TileLayerName(l), "SELECT "+cols+", "+mvtGeom("c.m")+" AS geom FROM e, ("+cells+") c LEFT JOIN "+layers[l].table+
+		" t ON c.count = 1 AND t.id = c.fid", byPlace)
 }
 
 // quotedNames lists the layer's attribute columns the caller may see, each prefixed by
