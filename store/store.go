@@ -30,6 +30,7 @@ var ErrTimeout = errors.New("statement took too long")
 type Store struct {
 	pool       *pgxpool.Pool
 	categories categoryCache
+	denseTiles tileMemory
 }
 
 // Options tunes the pool. Zero values take the defaults noted on each field.

@@ -1,8 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"hash/maphash"
 	"strings"
+	"sync"
 
 	"gridhub/model"
 )
@@ -86,15 +90,91 @@ func (s *Store) Tile(ctx context.Context, ls []model.Layer, z, x, y int, o TileO
 	if len(o.Statuses) > 0 && contains(ls, model.LayerIncident) {
 		p = append(p, strs(o.Statuses))
 	}
-	q := tileSQL(ctx, ls, z, o, &p)
+	base := p
+	q := tileSQL(ctx, ls, z, o, &p, false)
 	if q == "" {
 		return nil, nil
+	}
+	cut := o.ClusterAbove > 0 && z >= o.ClusterBelow && z < DenseClusterBelow && hasPointLayer(ls)
+	var key uint64
+	if cut {
+		key = s.denseTiles.key(q, p)
+		if s.denseTiles.has(key) {
+			p = append(args(nil), base...)
+			q = tileSQL(ctx, ls, z, o, &p, true)
+		}
 	}
 	var b []byte
 	if err := s.pool.QueryRow(ctx, q, p...).Scan(&b); err != nil {
 		return nil, wrap(err, "build tile")
 	}
+	if cut {
+		s.denseTiles.set(key, clustered(b))
+	}
 	return b, nil
+}
+
+// hasPointLayer reports whether ls holds a layer of points (which tiles may cluster).
+func hasPointLayer(ls []model.Layer) bool {
+	for _, l := range ls {
+		if l != model.LayerGrid && l != model.LayerBuilding {
+			return true
+		}
+	}
+	return false
+}
+
+// clustered reports whether a tile holds clusters: an MVT layer whose keys (field 3,
+// length-delimited) include "count", which only clusters carry.
+func clustered(tile []byte) bool { return bytes.Contains(tile, []byte("\x1a\x05count")) }
+
+// tileMemory remembers which tiles (by statement and parameters: the tile, the caller's
+// scope, the statuses) were dense when last built, so that the next request for one
+// counts its rows before encoding them (denseFirstSQL). It only picks between two
+// statements that give the same bytes, so forgetting costs time, never correctness.
+type tileMemory struct {
+	mu   sync.Mutex
+	seed maphash.Seed
+	m    map[uint64]struct{}
+}
+
+// maxDenseTiles bounds the memory (8 bytes and a map slot a tile); when it is full it
+// starts again.
+const maxDenseTiles = 1 << 16
+
+func (t *tileMemory) key(q string, p args) uint64 {
+	t.mu.Lock()
+	if t.m == nil {
+		t.seed, t.m = maphash.MakeSeed(), map[uint64]struct{}{}
+	}
+	t.mu.Unlock()
+	var h maphash.Hash
+	h.SetSeed(t.seed)
+	h.WriteString(q)
+	for _, v := range p {
+		fmt.Fprintf(&h, "\x00%v", v)
+	}
+	return h.Sum64()
+}
+
+func (t *tileMemory) has(k uint64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.m[k]
+	return ok
+}
+
+func (t *tileMemory) set(k uint64, dense bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case !dense:
+		delete(t.m, k)
+	case len(t.m) >= maxDenseTiles:
+		t.m = map[uint64]struct{}{k: {}}
+	default:
+		t.m[k] = struct{}{}
+	}
 }
 
 // TileSQL is the statement Tile runs for z/x/y (parameters $1, $2, $3, and the statuses
@@ -104,7 +184,7 @@ func TileSQL(ls []model.Layer, z int, o TileOptions) string {
 	if len(o.Statuses) > 0 && contains(ls, model.LayerIncident) {
 		p = append(p, nil)
 	}
-	return tileSQL(context.Background(), ls, z, o, &p)
+	return tileSQL(context.Background(), ls, z, o, &p, false)
 }
 
 // Extent is a lon/lat rectangle (WGS84).
