@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
-	"golang.org/x/sync/semaphore"
 )
 
 // MarshalSlice marshals the elements of a list in gqlgen's generated code, which calls it
@@ -25,7 +24,8 @@ import (
 func MarshalSlice(ctx context.Context, length int, workerLimit int64, omitPanicHandler bool,
 	marshal func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	l, ok := ctx.Value(ctxKey{}).(*Loaders)
-	if !ok || length < 2 {
+	if !ok || length < 2 || workerLimit > 0 {
+		// gqlgen's own way: also for a worker_limit set in gqlgen.yml, which this leaves to it.
 		return graphql.MarshalSliceConcurrently(ctx, length, workerLimit, omitPanicHandler, marshal)
 	}
 	ret := make(graphql.Array, length)
@@ -33,7 +33,7 @@ func MarshalSlice(ctx context.Context, length int, workerLimit int64, omitPanicH
 		before := l.gate.waits.Load()
 		ret[i] = marshalElement(ctx, i, omitPanicHandler, marshal)
 		if l.gate.waits.Load() != before {
-			marshalConcurrently(ctx, ret, i+1, workerLimit, omitPanicHandler, marshal)
+			marshalConcurrently(ctx, ret, i+1, omitPanicHandler, marshal)
 			break
 		}
 	}
@@ -56,31 +56,14 @@ func marshalElement(ctx context.Context, i int, omitPanicHandler bool,
 	return marshal(ctx, i)
 }
 
-// marshalConcurrently marshals ret[from:] with a goroutine per element, at most
-// workerLimit at once when it is positive.
-func marshalConcurrently(ctx context.Context, ret graphql.Array, from int, workerLimit int64, omitPanicHandler bool,
+// marshalConcurrently marshals ret[from:] with a goroutine per element.
+func marshalConcurrently(ctx context.Context, ret graphql.Array, from int, omitPanicHandler bool,
 	marshal func(ctx context.Context, i int) graphql.Marshaler) {
 	var wg sync.WaitGroup
-	var sem *semaphore.Weighted
-	if workerLimit > 0 {
-		sem = semaphore.NewWeighted(workerLimit)
-	}
 	for i := from; i < len(ret); i++ {
-		if sem != nil {
-			if err := sem.Acquire(ctx, 1); err != nil {
-				graphql.AddError(ctx, err)
-				for j := i; j < len(ret); j++ {
-					ret[j] = graphql.Null
-				}
-				break
-			}
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if sem != nil {
-				defer sem.Release(1)
-			}
 			ret[i] = marshalElement(ctx, i, omitPanicHandler, marshal)
 		}()
 	}

@@ -106,11 +106,7 @@ func (r *queryResolver) FeatureCollection(ctx context.Context, area graph.AreaIn
 	}
 	var transform func([]byte) ([]byte, error)
 	if c := crsOf(crs); c != geo.WGS84 && c != geo.CGCS2000 {
-		d := shape.Decimals
-		if d == 0 {
-			d = 7
-		}
-		transform = func(g []byte) ([]byte, error) { return geo.TransformGeoJSON(g, c, d) }
+		transform = func(g []byte) ([]byte, error) { return geo.TransformGeoJSON(g, c, shape.Digits()) }
 	}
 	return r.Store.FeatureCollection(ctx, a, layers, n, shape, transform)
 }

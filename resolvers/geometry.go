@@ -22,9 +22,13 @@ const districtLat = 40.64
 // zoomShape is the shape for drawing at a web-mercator zoom: polygons simplified to one
 // pixel, and coordinates rounded to a tenth of a pixel (at least 1, at most 7 decimals).
 func zoomShape(zoom int) store.Shape {
-	deg := geo.CellSizeDegrees(zoom, 1)
-	d := int(math.Ceil(-math.Log10(deg))) + 1
-	return store.Shape{Tolerance: geo.MetersPerPixel(zoom, districtLat) / metresPerDegree, Decimals: min(max(d, 1), 7)}
+	return store.Shape{Tolerance: geo.MetersPerPixel(zoom, districtLat) / metresPerDegree, Decimals: decimalsFor(geo.CellSizeDegrees(zoom, 1))}
+}
+
+// decimalsFor is the number of decimals that writes a length of deg degrees to a tenth
+// of itself: at least 1, at most 7.
+func decimalsFor(deg float64) int {
+	return min(max(int(math.Ceil(-math.Log10(deg)))+1, 1), 7)
 }
 
 // metresPerDegree converts a tolerance in metres to degrees of latitude; east-west the
@@ -36,8 +40,7 @@ func simplifyShape(m float64) store.Shape {
 	if m == 0 {
 		return store.Shape{}
 	}
-	d := int(math.Ceil(-math.Log10(m/metresPerDegree))) + 1
-	return store.Shape{Tolerance: m / metresPerDegree, Decimals: min(max(d, 1), 7)}
+	return store.Shape{Tolerance: m / metresPerDegree, Decimals: decimalsFor(m / metresPerDegree)}
 }
 
 // geometryShape reads geometry(simplify:) or, when absent, the zoom of the features
@@ -75,9 +78,5 @@ func geometry(ctx context.Context, f model.Feature, crs *model.CRS, simplify *fl
 	if c == geo.WGS84 || c == geo.CGCS2000 {
 		return g, nil
 	}
-	d := shape.Decimals
-	if d == 0 {
-		d = 7
-	}
-	return geo.TransformGeoJSON(g, c, d)
+	return geo.TransformGeoJSON(g, c, shape.Digits())
 }

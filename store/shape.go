@@ -27,9 +27,14 @@ func geoJSON(ctx context.Context, l model.Layer, s Shape, p *args) string {
 		// ST_Multi: simplifying a one-part MultiPolygon can hand back a Polygon.
 		g = "ST_Multi(ST_SimplifyPreserveTopology(" + g + ", " + p.add(s.Tolerance) + "::float8))"
 	}
-	d := s.Decimals
-	if d <= 0 || d > 7 {
-		d = 7
+	return "ST_AsGeoJSON(" + g + ", " + strconv.Itoa(s.Digits()) + ")"
+}
+
+// Digits is the number of decimals coordinates are written with: Decimals, or 7 when
+// it is not set (or out of range).
+func (s Shape) Digits() int {
+	if s.Decimals <= 0 || s.Decimals > 7 {
+		return 7
 	}
-	return "ST_AsGeoJSON(" + g + ", " + strconv.Itoa(d) + ")"
+	return s.Decimals
 }

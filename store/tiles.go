@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strings"
 	"sync"
 
@@ -95,10 +96,10 @@ func (s *Store) Tile(ctx context.Context, ls []model.Layer, z, x, y int, o TileO
 	if q == "" {
 		return nil, nil
 	}
-	cut := o.ClusterAbove > 0 && z >= o.ClusterBelow && z < DenseClusterBelow && hasPointLayer(ls)
+	cut := o.ClusterAbove > 0 && z >= o.ClusterBelow && z < DenseClusterBelow && slices.ContainsFunc(ls, isPoints)
 	var key uint64
 	if cut {
-		key = s.denseTiles.key(q, p)
+		key = tileKey(q, p)
 		if s.denseTiles.has(key) {
 			p = append(args(nil), base...)
 			q = tileSQL(ctx, ls, z, o, &p, true)
@@ -114,15 +115,8 @@ func (s *Store) Tile(ctx context.Context, ls []model.Layer, z, x, y int, o TileO
 	return b, nil
 }
 
-// hasPointLayer reports whether ls holds a layer of points (which tiles may cluster).
-func hasPointLayer(ls []model.Layer) bool {
-	for _, l := range ls {
-		if l != model.LayerGrid && l != model.LayerBuilding {
-			return true
-		}
-	}
-	return false
-}
+// isPoints reports whether l is a layer of points (which tiles may cluster).
+func isPoints(l model.Layer) bool { return !polygonal(l) }
 
 // clustered reports whether a tile holds clusters: an MVT layer whose keys (field 3,
 // length-delimited) include "count", which only clusters carry.
@@ -133,23 +127,20 @@ func clustered(tile []byte) bool { return bytes.Contains(tile, []byte("\x1a\x05c
 // counts its rows before encoding them (denseFirstSQL). It only picks between two
 // statements that give the same bytes, so forgetting costs time, never correctness.
 type tileMemory struct {
-	mu   sync.Mutex
-	seed maphash.Seed
-	m    map[uint64]struct{}
+	mu sync.Mutex
+	m  map[uint64]struct{}
 }
 
 // maxDenseTiles bounds the memory (8 bytes and a map slot a tile); when it is full it
 // starts again.
 const maxDenseTiles = 1 << 16
 
-func (t *tileMemory) key(q string, p args) uint64 {
-	t.mu.Lock()
-	if t.m == nil {
-		t.seed, t.m = maphash.MakeSeed(), map[uint64]struct{}{}
-	}
-	t.mu.Unlock()
+var tileSeed = maphash.MakeSeed()
+
+// tileKey names a tile's statement with its parameters in the memory.
+func tileKey(q string, p args) uint64 {
 	var h maphash.Hash
-	h.SetSeed(t.seed)
+	h.SetSeed(tileSeed)
 	h.WriteString(q)
 	for _, v := range p {
 		fmt.Fprintf(&h, "\x00%v", v)
@@ -170,7 +161,7 @@ func (t *tileMemory) set(k uint64, dense bool) {
 	switch {
 	case !dense:
 		delete(t.m, k)
-	case len(t.m) >= maxDenseTiles:
+	case t.m == nil || len(t.m) >= maxDenseTiles:
 		t.m = map[uint64]struct{}{k: {}}
 	default:
 		t.m[k] = struct{}{}

@@ -160,7 +160,7 @@ func (q tq) featureRows(l model.Layer, z int, o TileOptions) string {
 // columns of the statement's e, or at least env and q for the point layers).
 func (q tq) featureRowsIn(l model.Layer, z int, o TileOptions, env string) string {
 	g := "ST_Transform(" + q.geom(l) + ", 3857)"
-	if (l == model.LayerGrid || l == model.LayerBuilding) && z < SimplifyBelow {
+	if polygonal(l) && z < SimplifyBelow {
 		g = "ST_SimplifyPreserveTopology(" + g + ", e.px)"
 	}
 	return "SELECT t.id AS fid, " + q.selectAttrs(l) + ", " + mvtGeom(g) + " AS geom " + q.layerFilterIn(l, z, o, env)
