@@ -144,7 +144,7 @@ func (b *bench) collection(ctx context.Context, id, title string, l layerSQL, n 
 		Bare:    target{nameBare, b.sqlBytes(sql, args...)},
 		Check:   fmt.Sprintf("%d features in bbox %s; gridhub's collection is byte-for-byte the bare SQL's (%d bytes)", features, x, len(bare)),
 	}
-	peer, note, err := b.peerCollection(ctx, id, l, x, ids(bare))
+	peer, note, err := b.peerCollection(ctx, l, x, ids(bare))
 	if err != nil {
 		return nil, err
 	}

@@ -20,11 +20,11 @@ const nestedQuery = `query Nested($n: Int) { incidents(first: $n) { edges { node
 const bareNestedSQL = `SELECT json_agg(json_build_object('code', i.code,
     'grid', CASE WHEN g.id IS NOT NULL THEN json_build_object('code', g.code,
       'parent', CASE WHEN p.id IS NOT NULL THEN json_build_object('code', p.code) END) END,
-    'cams', coalesce(nc.cams, '[]')) ORDER BY i.id)
+    'nearbyCameras', coalesce(nc.cams, '[]')) ORDER BY i.id)
 FROM (SELECT id, code, grid_id, geom FROM incidents ORDER BY id LIMIT $1) i
 LEFT JOIN grids g ON g.id = i.grid_id
 LEFT JOIN grids p ON p.id = g.parent_id
-LEFT JOIN LATERAL (SELECT json_agg(json_build_object('d', c.d, 'name', c.name) ORDER BY c.d, c.id) AS cams
+LEFT JOIN LATERAL (SELECT json_agg(json_build_object('distanceMeters', c.d, 'feature', json_build_object('name', c.name)) ORDER BY c.d, c.id) AS cams
   FROM (SELECT c.id, c.name, ST_Distance(c.geom::geography, i.geom::geography) AS d FROM cameras c
     WHERE c.geom && ST_Expand(i.geom, 200 / (110000.0 * cos(radians(least(abs(ST_Y(i.geom)), 89.0)))), 200 / 110000.0)
       AND ST_DWithin(c.geom::geography, i.geom::geography, 200)) c) nc ON true`
@@ -60,32 +60,49 @@ func sameIncidents(a, b []incidentRow) error {
 	return nil
 }
 
+// incidentNode is an incident as both answers write it: gridhub's edges' nodes, and the
+// bare statement's array, which uses the same names.
+type incidentNode struct {
+	Code string
+	Grid *struct {
+		Code   string
+		Parent *struct{ Code string }
+	}
+	NearbyCameras []struct {
+		DistanceMeters float64
+		Feature        struct{ Name string }
+	}
+}
+
 func decodeHubIncidents(raw []byte) ([]incidentRow, error) {
 	var r struct {
 		Data struct {
 			Incidents struct {
-				Edges []struct {
-					Node struct {
-						Code string
-						Grid *struct {
-							Code   string
-							Parent *struct{ Code string }
-						}
-						NearbyCameras []struct {
-							DistanceMeters float64
-							Feature        struct{ Name string }
-						}
-					}
-				}
+				Edges []struct{ Node incidentNode }
 			}
 		}
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return nil, err
 	}
+	nodes := make([]incidentNode, len(r.Data.Incidents.Edges))
+	for i, e := range r.Data.Incidents.Edges {
+		nodes[i] = e.Node
+	}
+	return incidentRows(nodes), nil
+}
+
+func decodeBareIncidents(raw []byte) ([]incidentRow, error) {
+	var nodes []incidentNode
+	if err := json.Unmarshal(raw, &nodes); err != nil {
+		return nil, err
+	}
+	return incidentRows(nodes), nil
+}
+
+func incidentRows(nodes []incidentNode) []incidentRow {
 	var out []incidentRow
-	for _, e := range r.Data.Incidents.Edges {
-		n := e.Node
+	for _, n := range nodes {
 		row := incidentRow{Code: n.Code}
 		if n.Grid != nil {
 			row.Grid = n.Grid.Code + "/"
@@ -98,39 +115,7 @@ func decodeHubIncidents(raw []byte) ([]incidentRow, error) {
 		}
 		out = append(out, row)
 	}
-	return out, nil
-}
-
-func decodeBareIncidents(raw []byte) ([]incidentRow, error) {
-	var r []struct {
-		Code string
-		Grid *struct {
-			Code   string
-			Parent *struct{ Code string }
-		}
-		Cams []struct {
-			D    float64
-			Name string
-		}
-	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, err
-	}
-	var out []incidentRow
-	for _, n := range r {
-		row := incidentRow{Code: n.Code}
-		if n.Grid != nil {
-			row.Grid = n.Grid.Code + "/"
-			if n.Grid.Parent != nil {
-				row.Grid += n.Grid.Parent.Code
-			}
-		}
-		for _, c := range n.Cams {
-			row.Cams = append(row.Cams, nearCamera{c.Name, c.D})
-		}
-		out = append(out, row)
-	}
-	return out, nil
+	return out
 }
 
 // nested is W6 at 500 incidents, with the statements gridhub runs for a page of 50 and

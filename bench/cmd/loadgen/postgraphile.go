@@ -8,17 +8,17 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 )
 
-// peerCollection is PostGraphile's request for a collection workload: its query from
-// bench/peers/postgraphile/queries/<id>.graphql over the same bbox, checked to return the
-// same features (by database id) as gridhub. No peer configured: nil and a note.
-func (b *bench) peerCollection(ctx context.Context, id string, l layerSQL, x box, want []int64) (*target, string, error) {
+// peerCollection is PostGraphile's request for a collection workload: the query for the
+// layer's table, bench/peers/postgraphile/queries/<table>.graphql, over the same bbox,
+// checked to return the same features (by database id) as gridhub. No peer configured:
+// nil and a note.
+func (b *bench) peerCollection(ctx context.Context, l layerSQL, x box, want []int64) (*target, string, error) {
 	if b.o.Peer == "" {
 		return nil, "PostGraphile was not measured (not started; see bench/run.sh's output)", nil
 	}
-	file := filepath.Join(b.o.PeerQueries, strings.ToLower(id)+".graphql")
+	file := filepath.Join(b.o.PeerQueries, l.table+".graphql")
 	q, err := os.ReadFile(file)
 	if err != nil {
 		return nil, "", fmt.Errorf("PostGraphile's query: %w", err)
