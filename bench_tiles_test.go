@@ -28,12 +28,12 @@ const (
     t.title AS name, t.code, t.status, t.category, t.priority::int AS priority,
     (t.status NOT IN ('RESOLVED', 'CLOSED', 'REJECTED') AND t.due_at < now()) AS overdue,
     ST_AsMVTGeom(ST_Transform(t.geom, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
-  FROM incidents t WHERE t.geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)) f`
+  FROM incidents t WHERE ST_Intersects(t.geom, ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326))) f`
 
 	bareIncidentClusters = `WITH e AS (SELECT ST_TileEnvelope($1, $2, $3) AS env),
 p AS MATERIALIZED (SELECT t.id, t.title, t.code, t.status, t.category, t.priority,
     (t.status NOT IN ('RESOLVED', 'CLOSED', 'REJECTED') AND t.due_at < now()) AS overdue, ST_Transform(t.geom, 3857) AS m
-  FROM incidents t WHERE t.geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326))
+  FROM incidents t WHERE ST_Intersects(t.geom, ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)))
 SELECT ST_AsMVT(c, 'incident', 4096, 'geom', 'fid') FROM (
   SELECT CASE WHEN count(*) = 1 THEN min(id) END AS fid, count(*)::int AS count,
     CASE WHEN count(*) = 1 THEN rtrim(translate(encode(convert_to('INCIDENT:' || min(id), 'UTF8'), 'base64'), E'+/\n', '-_'), '=') END AS id,
@@ -51,7 +51,7 @@ SELECT ST_AsMVT(c, 'incident', 4096, 'geom', 'fid') FROM (
     t.name, t.floors, t.residents,
     ST_AsMVTGeom(CASE WHEN $4 > 0 THEN ST_SimplifyPreserveTopology(ST_Transform(t.geom, 3857), $4) ELSE ST_Transform(t.geom, 3857) END,
       ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom
-  FROM buildings t WHERE t.geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)) f`
+  FROM buildings t WHERE ST_Intersects(t.geom, ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326))) f`
 )
 
 // tileFeatures sums a decoded tile's features (clusters by their count) and lists its ids.

@@ -95,7 +95,7 @@ func district(t testing.TB) *api {
 				scale = s
 			}
 		}
-		if _, err := seed.Run(context.Background(), db.Store, seed.Options{Scale: scale}); err != nil {
+		if _, err := seed.Run(context.Background(), db.Store, seed.Options{Scale: scale, Reference: testdb.Reference}); err != nil {
 			districtErr = "seed the demo district: " + err.Error()
 			return
 		}

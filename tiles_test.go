@@ -100,10 +100,11 @@ func inTileSQL(table, where string) string {
 WHERE ST_X(m) >= ST_XMin(e) AND ST_X(m) < ST_XMax(e) AND ST_Y(m) > ST_YMin(e) AND ST_Y(m) <= ST_YMax(e) AND ` + where
 }
 
-// inBufferSQL counts a layer's rows whose geometry reaches into the tile with its buffer.
+// inBufferSQL counts a layer's rows whose geometry intersects the tile grown by its
+// buffer (64 of 4096 units on every side), in storage coordinates: the tile's rule.
 func inBufferSQL(table, where string) string {
-	return `SELECT count(*) FROM ` + table + ` t WHERE ST_Intersects(ST_Transform(t.geom, 3857),
-  ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096))` + where
+	return `SELECT count(*) FROM ` + table + ` t WHERE ST_Intersects(t.geom,
+  ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326))` + where
 }
 
 func TestTileFeaturesCarryTheirAttributes(t *testing.T) {

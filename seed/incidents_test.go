@@ -9,8 +9,9 @@ import (
 
 // The questions TestRun asks about the year of incidents and their timelines.
 
-func writesAYearOfIncidents(t *testing.T, pool *pgxpool.Pool) {
-	ref := testRef.Format(time.RFC3339)
+// writesAYearOfIncidents checks the incidents of a district seeded as of reference.
+func writesAYearOfIncidents(t *testing.T, pool *pgxpool.Pool, reference time.Time) {
+	ref := reference.Format(time.RFC3339)
 	runChecks(t, pool, []check{
 		{name: "there are 11,000 incidents", sql: `SELECT count(*) FROM incidents`, want: "11000"},
 		{name: "there are 1,686 disputes", sql: `SELECT count(*) FROM incidents WHERE category = '矛盾纠纷'`, want: "1686"},
@@ -35,7 +36,8 @@ func writesAYearOfIncidents(t *testing.T, pool *pgxpool.Pool) {
 	})
 }
 
-func writesConsistentTimelines(t *testing.T, pool *pgxpool.Pool) {
+// writesConsistentTimelines checks the timelines of a district seeded as of reference.
+func writesConsistentTimelines(t *testing.T, pool *pgxpool.Pool, reference time.Time) {
 	const ordered = `(SELECT e.*, lag(to_status) OVER w AS prev, lag(at) OVER w AS prev_at, row_number() OVER w AS n,
 		count(*) OVER (PARTITION BY incident_id) AS total FROM incident_events e WINDOW w AS (PARTITION BY incident_id ORDER BY at, id)) e`
 	runChecks(t, pool, []check{
@@ -43,7 +45,7 @@ func writesConsistentTimelines(t *testing.T, pool *pgxpool.Pool) {
 		{name: "every later event starts where the one before ended, later", sql: `SELECT count(*) FROM ` + ordered + ` WHERE n > 1 AND (from_status IS DISTINCT FROM prev OR at <= prev_at)`, want: "0"},
 		{name: "every transition is one the workflow allows", sql: `SELECT count(*) FROM incident_events WHERE (coalesce(from_status, '-'), to_status) NOT IN (('-', 'REPORTED'), ('REPORTED', 'ACCEPTED'), ('ACCEPTED', 'DISPATCHED'), ('DISPATCHED', 'IN_PROGRESS'), ('IN_PROGRESS', 'RESOLVED'), ('RESOLVED', 'CLOSED'), ('REPORTED', 'REJECTED'), ('ACCEPTED', 'REJECTED'), ('RESOLVED', 'IN_PROGRESS'))`, want: "0"},
 		{name: "every incident's status is where its timeline ends", sql: `SELECT count(*) FROM ` + ordered + ` JOIN incidents i ON i.id = e.incident_id WHERE n = total AND (i.status <> e.to_status OR i.updated_at <> e.at OR (i.closed_at IS NOT NULL AND i.closed_at <> e.at))`, want: "0"},
-		{name: "no event happens after the reference time", sql: `SELECT count(*) FROM incident_events WHERE at >= '` + testRef.Format(time.RFC3339) + `'`, want: "0"},
+		{name: "no event happens after the reference time", sql: `SELECT count(*) FROM incident_events WHERE at >= '` + reference.Format(time.RFC3339) + `'`, want: "0"},
 		{name: "some incidents failed verification once", sql: `SELECT count(*) FROM incident_events WHERE from_status = 'RESOLVED' AND to_status = 'IN_PROGRESS'`, lo: 100, hi: 1000},
 		{name: "every event names who acted", sql: `SELECT count(*) FROM incident_events WHERE actor IS NULL OR actor = '' OR note IS NULL`, want: "0"},
 	})

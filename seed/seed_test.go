@@ -15,7 +15,7 @@ import (
 )
 
 // A fixed reference time: the seeds of a test never depend on the day it runs.
-var testRef = time.Date(2026, 3, 16, 0, 0, 0, 0, shanghai)
+var testRef = testdb.Reference
 
 // TestRun seeds scale 1 once and asks the district questions; the subtests only read it.
 func TestRun(t *testing.T) {
@@ -29,10 +29,37 @@ func TestRun(t *testing.T) {
 	t.Run("counts the district's figures", func(t *testing.T) { countsTheDistrictsFigures(t, pool, sum) })
 	t.Run("nests the grid tree", func(t *testing.T) { nestsTheGridTree(t, pool) })
 	t.Run("places every point in its grid", func(t *testing.T) { placesEveryPointInItsGrid(t, pool) })
-	t.Run("writes a year of incidents", func(t *testing.T) { writesAYearOfIncidents(t, pool) })
-	t.Run("writes consistent timelines", func(t *testing.T) { writesConsistentTimelines(t, pool) })
+	t.Run("writes a year of incidents", func(t *testing.T) { writesAYearOfIncidents(t, pool, testRef) })
+	t.Run("writes consistent timelines", func(t *testing.T) { writesConsistentTimelines(t, pool, testRef) })
 	t.Run("writes the same rows again in another schema", func(t *testing.T) { isDeterministic(t, pool) })
 	t.Run("refuses to seed a district that exists", func(t *testing.T) { refusesADistrictThatExists(t, db) })
+}
+
+// TestRunOnAnyDay seeds the district as of days spread over the calendar (weekdays and
+// weekends, a year's turn, a leap day, the day a tile test once failed on) and asks each
+// the questions whose answers must not depend on the day: a district seeded on any day
+// has its figures, its year of incidents and timelines consistent and every point in
+// its grid.
+func TestRunOnAnyDay(t *testing.T) {
+	t.Parallel()
+	for _, day := range []string{"2026-01-01", "2026-03-01", "2026-06-13", "2026-12-03", "2027-12-31", "2028-02-29", "2028-03-06"} {
+		t.Run("as of "+day, func(t *testing.T) {
+			d, err := time.ParseInLocation(time.DateOnly, day, shanghai)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := testdb.New(t)
+			sum, err := Run(context.Background(), db.Store, Options{Scale: 1, Reference: d})
+			if err != nil {
+				t.Fatalf("seed as of %s: %v", day, err)
+			}
+			pool := db.Store.Pool()
+			t.Run("counts the district's figures", func(t *testing.T) { countsTheDistrictsFigures(t, pool, sum) })
+			t.Run("places every point in its grid", func(t *testing.T) { placesEveryPointInItsGrid(t, pool) })
+			t.Run("writes a year of incidents", func(t *testing.T) { writesAYearOfIncidents(t, pool, d) })
+			t.Run("writes consistent timelines", func(t *testing.T) { writesConsistentTimelines(t, pool, d) })
+		})
+	}
 }
 
 // check is one SQL question about the seeded district: its single answer must equal

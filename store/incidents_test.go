@@ -100,9 +100,9 @@ func TestReportIncident(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		today := time.Now().In(model.Beijing).Format("20060102")
-		if !regexp.MustCompile(`^SJ` + today + `\d{6}$`).MatchString(inc.Code) {
-			t.Errorf("code %q, want SJ%s and 6 digits", inc.Code, today)
+		day := inc.ReportedAt.In(model.Beijing).Format("20060102")
+		if !regexp.MustCompile(`^SJ` + day + `\d{6}$`).MatchString(inc.Code) {
+			t.Errorf("code %q, want SJ%s (the day it was reported) and 6 digits", inc.Code, day)
 		}
 		dispute := model.IncidentCategory{WorkingDays: 10}
 		if inc.GridID == nil || *inc.GridID != 2 || inc.Status != model.StatusReported || inc.Priority != 3 ||

@@ -34,11 +34,20 @@ func globalIDSQL(l model.Layer) string {
 // tileEnvelope is the tile in EPSG:3857 (env and its edges) and q, the tile with its
 // buffer in EPSG:4326: the shape the stored geometry is filtered by, so that the GiST
 // index on the 4326 column is used. px is one pixel of a 512-pixel tile in metres.
-var tileEnvelope = `WITH e AS (SELECT env, q, ST_XMin(env) AS x0, ST_YMin(env) AS y0, ST_XMax(env) AS x1, ST_YMax(env) AS y1,
+var tileEnvelope = `WITH e AS (SELECT env, q, ` + innerSQL + ` AS inner, ST_XMin(env) AS x0, ST_YMin(env) AS y0, ST_XMax(env) AS x1, ST_YMax(env) AS y1,
   (ST_XMax(env) - ST_XMin(env)) / 512 AS px
   FROM (SELECT ST_TileEnvelope($1, $2, $3) AS env,
     ST_Transform(ST_TileEnvelope($1, $2, $3, margin => ` + tileMargin + `), 4326) AS q) b)
 `
+
+// innerSQL is q shrunk by innerMargin degrees on every side (NULL when q is too small for
+// that): a geometry whose single-precision box lies in it certainly lies inside q, so the
+// exact test of layerFilterIn is needed only near the tile's edges. innerMargin is more
+// than single precision rounds a box outwards at any longitude (< 1.6e-5°).
+const innerSQL = `CASE WHEN ST_XMax(q) - ST_XMin(q) > 3 * ` + innerMargin + ` AND ST_YMax(q) - ST_YMin(q) > 3 * ` + innerMargin +
+	` THEN ST_Expand(q, -` + innerMargin + `) END`
+
+const innerMargin = "4e-5"
 
 var tileMargin = strconv.Itoa(TileBuffer) + ".0 / " + strconv.Itoa(TileExtent)
 
@@ -132,8 +141,15 @@ func (q tq) layerFilter(l model.Layer, z int, o TileOptions) string {
 	return q.layerFilterIn(l, z, o, "e")
 }
 
+// layerFilterIn is layerFilter with the envelope read from env.
+//
+// The rule is exact: a feature belongs to the tile when its geometry intersects the
+// buffered tile (e.q, the tile grown by TileBuffer/TileExtent on every side, its corners
+// in EPSG:4326). The index's && alone compares single-precision boxes, which reach up to
+// a metre further, and ST_AsMVTGeom would then snap such a point onto the buffer's edge.
+// ST_Intersects on every row cost 12-20 % of a tile; it runs only for rows near an edge.
 func (q tq) layerFilterIn(l model.Layer, z int, o TileOptions, env string) string {
-	w := "FROM " + layers[l].table + " t, " + env + " WHERE t.geom && e.q"
+	w := "FROM " + layers[l].table + " t, " + env + " WHERE t.geom && e.q AND (t.geom @ e.inner OR ST_Intersects(t.geom, e.q))"
 	if sc := scopeWhere(q.ctx, l, q.p); len(sc) > 0 {
 		w += " AND " + and(sc)
 	}
@@ -197,8 +213,8 @@ func (q tq) denseFirstSQL(l model.Layer, z int, o TileOptions) string {
 
 // ownEnvelope is the tile's envelope (env) and its buffered shape in EPSG:4326 (q) as a
 // subquery aliased e, for the parts of denseFirstSQL.
-var ownEnvelope = `(SELECT ST_TileEnvelope($1, $2, $3) AS env,
-    ST_Transform(ST_TileEnvelope($1, $2, $3, margin => ` + tileMargin + `), 4326) AS q) e`
+var ownEnvelope = `(SELECT env, q, ` + innerSQL + ` AS inner FROM (SELECT ST_TileEnvelope($1, $2, $3) AS env,
+    ST_Transform(ST_TileEnvelope($1, $2, $3, margin => ` + tileMargin + `), 4326) AS q) b) e`
 
 // inTile keeps the points (EPSG:3857 column m) inside the tile proper, half-open so that
 // a point on an edge belongs to exactly one tile of a zoom.

@@ -23,7 +23,7 @@ const bareTileSQL = `WITH e AS (SELECT ST_TileEnvelope($1, $2, $3) AS env,
 SELECT ST_AsMVT(f, 'incident', 4096, 'geom', 'fid' ORDER BY f.fid) FROM (
   SELECT t.id AS fid, ` + bareTileAttrs + `,
     ST_AsMVTGeom(ST_Transform(t.geom, 3857), e.env, 4096, 64, true) AS geom
-  FROM incidents t, e WHERE t.geom && e.q) f`
+  FROM incidents t, e WHERE ST_Intersects(t.geom, e.q)) f`
 
 const bareTileAttrs = `rtrim(translate(encode(convert_to('INCIDENT:' || t.id, 'UTF8'), 'base64'), E'+/\n', '-_'), '=') AS id,
     t.title AS name, t.code, t.status, t.category, t.priority::int AS priority, ` + overdueSQL + ` AS overdue`
@@ -40,7 +40,7 @@ const bareClusterTileSQL = `WITH e AS (SELECT ST_TileEnvelope($1, $2, $3) AS env
 c AS (SELECT min(p.id) AS id, count(*)::int AS count, count(*) FILTER (WHERE p.overdue)::int AS "overdueCount",
     ST_Centroid(ST_Collect(p.m)) AS m
   FROM (SELECT t.id, ` + overdueSQL + ` AS overdue, ST_Transform(t.geom, 3857) AS m
-    FROM incidents t, e WHERE t.geom && e.q OFFSET 0) p, e WHERE ST_X(m) >= ST_XMin(env) AND ST_X(m) < ST_XMax(env) AND ST_Y(m) > ST_YMin(env) AND ST_Y(m) <= ST_YMax(env)
+    FROM incidents t, e WHERE ST_Intersects(t.geom, e.q) OFFSET 0) p, e WHERE ST_X(m) >= ST_XMin(env) AND ST_X(m) < ST_XMax(env) AND ST_Y(m) > ST_YMin(env) AND ST_Y(m) <= ST_YMax(env)
   GROUP BY floor((ST_X(m) - ST_XMin(env)) * 8 / (ST_XMax(env) - ST_XMin(env))), floor((ST_YMax(env) - ST_Y(m)) * 8 / (ST_YMax(env) - ST_YMin(env))))
 SELECT ST_AsMVT(f, 'incident', 4096, 'geom', 'fid' ORDER BY ST_X(f.geom), ST_Y(f.geom)) FROM (
   SELECT CASE WHEN c.count = 1 THEN c.id END AS fid, c.count, ` + bareTileAttrs + `, c."overdueCount",
@@ -67,7 +67,7 @@ func (b *bench) tile(ctx context.Context) (*workload, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := b.count(ctx, `SELECT count(*) FROM incidents t WHERE t.geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)`, args...)
+	n, err := b.count(ctx, `SELECT count(*) FROM incidents t WHERE ST_Intersects(t.geom, ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326))`, args...)
 	if err != nil {
 		return nil, err
 	}
