@@ -18,16 +18,12 @@
 package graphiql
 
 import (
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"io/fs"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
+
+	"gridhub/web/static"
 )
 
 //go:embed dist
@@ -52,35 +48,9 @@ const contentSecurityPolicy = "default-src 'self'; " +
 	"connect-src 'self' ws: wss:; " +
 	"base-uri 'self'; form-action 'self'; frame-ancestors 'self'; object-src 'none'"
 
-type asset struct {
-	body        []byte
-	contentType string
-	cache       string
-	etag        string
-
-	gzipOnce sync.Once
-	gzipBody []byte // nil when compression does not pay off
-}
-
-func (a *asset) gzipped() []byte {
-	a.gzipOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		_, _ = zw.Write(a.body)
-		if zw.Close() == nil && buf.Len() < len(a.body) {
-			a.gzipBody = buf.Bytes()
-		}
-	})
-	return a.gzipBody
-}
-
-type handler struct {
-	assets map[string]*asset // keyed by URL path
-}
-
 var (
 	loadOnce sync.Once
-	loaded   *handler
+	loaded   http.Handler
 )
 
 // Handler returns an http.Handler that serves GraphiQL: the page at "/",
@@ -92,7 +62,7 @@ func Handler() http.Handler {
 	return loaded
 }
 
-func mustLoad(fsys fs.FS) *handler {
+func mustLoad(fsys fs.FS) http.Handler {
 	read := func(name string) []byte {
 		b, err := fs.ReadFile(fsys, "dist/"+name)
 		if err != nil {
@@ -101,110 +71,19 @@ func mustLoad(fsys fs.FS) *handler {
 		return b
 	}
 	js, css, index := read(jsFile), read(cssFile), read(indexFile)
-
-	// The asset names carry no hash, so index.html references them with a
-	// content-hash query string: the assets can then be cached for a year and
-	// a new gridhub build still makes browsers fetch the new bundle.
-	jsTag, cssTag := shortHash(js), shortHash(css)
-	index = bytes.Replace(index, []byte(`src="`+jsFile+`"`), []byte(`src="`+jsFile+`?v=`+jsTag+`"`), 1)
-	index = bytes.Replace(index, []byte(`href="`+cssFile+`"`), []byte(`href="`+cssFile+`?v=`+cssTag+`"`), 1)
-
-	const immutable = "public, max-age=31536000, immutable"
-	return &handler{assets: map[string]*asset{
-		"/": {
-			body:        index,
-			contentType: "text/html; charset=utf-8",
-			cache:       "no-cache",
-			etag:        `"` + shortHash(index) + `"`,
+	index = static.Versioned(index, "src", jsFile, js)
+	index = static.Versioned(index, "href", cssFile, css)
+	return &static.Site{
+		Files: map[string]*static.File{
+			"/":           static.NewFile(index, "text/html; charset=utf-8", static.Revalidate),
+			"/" + jsFile:  static.NewFile(js, "text/javascript; charset=utf-8", static.Immutable),
+			"/" + cssFile: static.NewFile(css, "text/css; charset=utf-8", static.Immutable),
 		},
-		"/" + jsFile: {
-			body:        js,
-			contentType: "text/javascript; charset=utf-8",
-			cache:       immutable,
-			etag:        `"` + jsTag + `"`,
+		Page: func(h http.Header, r *http.Request) {
+			if r.URL.Path == "/" {
+				h.Set("Content-Security-Policy", contentSecurityPolicy)
+				h.Set("Referrer-Policy", "no-referrer")
+			}
 		},
-		"/" + cssFile: {
-			body:        css,
-			contentType: "text/css; charset=utf-8",
-			cache:       immutable,
-			etag:        `"` + cssTag + `"`,
-		},
-	}}
-}
-
-func shortHash(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
-}
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	a, ok := h.assets[r.URL.Path]
-	if !ok {
-		http.NotFound(w, r)
-		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
-		return
-	}
-
-	hdr := w.Header()
-	hdr.Set("Content-Type", a.contentType)
-	hdr.Set("Cache-Control", a.cache)
-	hdr.Set("Vary", "Accept-Encoding")
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	if r.URL.Path == "/" {
-		hdr.Set("Content-Security-Policy", contentSecurityPolicy)
-		hdr.Set("Referrer-Policy", "no-referrer")
-	}
-
-	// The gzip representation gets its own ETag (as a cache must not mix the
-	// two up); a conditional request matching either is answered with 304.
-	body, etag := a.body, a.etag
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		if gz := a.gzipped(); gz != nil {
-			body, etag = gz, strings.TrimSuffix(a.etag, `"`)+`-gz"`
-			hdr.Set("Content-Encoding", "gzip")
-		}
-	}
-	hdr.Set("ETag", etag)
-	if inm := r.Header.Get("If-None-Match"); etagMatch(inm, etag) || etagMatch(inm, a.etag) {
-		hdr.Del("Content-Encoding")
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	hdr.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
-}
-
-func etagMatch(ifNoneMatch, etag string) bool {
-	if ifNoneMatch == "" {
-		return false
-	}
-	for _, t := range strings.Split(ifNoneMatch, ",") {
-		t = strings.TrimSpace(t)
-		t = strings.TrimPrefix(t, "W/")
-		if t == "*" || t == etag {
-			return true
-		}
-	}
-	return false
-}
-
-// acceptsGzip reports whether the Accept-Encoding header allows gzip
-// (a "gzip;q=0" entry refuses it).
-func acceptsGzip(ae string) bool {
-	for _, part := range strings.Split(ae, ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-			continue
-		}
-		params = strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-		return !(params == "q=0" || params == "q=0.0" || params == "q=0.00" || params == "q=0.000")
-	}
-	return false
 }
