@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"gridhub/auth"
+	"gridhub/geo"
 	"gridhub/graph"
 	"gridhub/live"
 	"gridhub/model"
@@ -111,18 +112,29 @@ func newGraphQL(st *store.Store, hub *live.Hub, an *authenticator, au *auditor, 
 
 var errPanic = errors.New("panic")
 
+// problemCodes are the error codes of geo's input problems.
+var problemCodes = map[geo.Problem]string{
+	geo.ProblemArea:       model.CodeBadArea,
+	geo.ProblemGeometry:   model.CodeBadGeometry,
+	geo.ProblemComplexity: model.CodeTooComplex,
+	geo.ProblemRange:      model.CodeOutOfRange,
+	geo.ProblemInput:      model.CodeBadInput,
+}
+
 // presenter gives every error a stable extensions.code and a message safe to show:
 // ours say what was wrong; anything else is logged in full and answered as INTERNAL
 // with the request id.
 func presenter(log *slog.Logger, m *metrics) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
-		var coded interface{ ErrorCode() string }
+		var coded *model.Error
+		var invalid *geo.Error
 		code, _ := gerr.Extensions["code"].(string)
 		switch {
 		case errors.As(err, &coded):
-			code = coded.ErrorCode()
-			gerr.Message = coded.(error).Error()
+			code, gerr.Message = coded.Code, coded.Message
+		case errors.As(err, &invalid):
+			code, gerr.Message = problemCodes[invalid.Problem], invalid.Message
 		case errors.Is(err, store.ErrUnavailable):
 			code, gerr.Message = model.CodeUnavailable, "the database is unavailable; try again shortly"
 		case errors.Is(err, store.ErrTimeout), errors.Is(err, context.DeadlineExceeded):

@@ -65,10 +65,10 @@ type Area struct {
 // corners swapped or a radius of 0 is an error that says so, because a
 // quietly adjusted area returns features the user did not ask for.
 //
-// Codes: BAD_AREA for the choice of fields, the crs, a malformed bbox or
+// Problems: ProblemArea for the choice of fields, the crs, a malformed bbox or
 // grid code; polygon errors as ParsePolygonGeoJSON returns them (maxVertices
-// is passed on); OUT_OF_RANGE or BAD_INPUT for a circle's centre, and
-// OUT_OF_RANGE for its radius and for tiles.
+// is passed on); ProblemRange or ProblemInput for a circle's centre, and
+// ProblemRange for its radius and for tiles.
 func ParseArea(s AreaSpec, maxVertices int) (*Area, error) {
 	given := 0
 	for _, ok := range []bool{s.BBox != nil, s.Polygon != nil, s.Circle != nil, s.GridCode != nil, s.Tile != nil} {
@@ -77,9 +77,9 @@ func ParseArea(s AreaSpec, maxVertices int) (*Area, error) {
 		}
 	}
 	if given != 1 {
-		return nil, errorf(CodeBadArea, "give exactly one of bbox, polygon, circle, gridCode, tile")
+		return nil, errorf(ProblemArea, "give exactly one of bbox, polygon, circle, gridCode, tile")
 	}
-	if err := checkCRS(s.CRS, CodeBadArea); err != nil {
+	if err := checkCRS(s.CRS, ProblemArea); err != nil {
 		return nil, err
 	}
 	var a *Area

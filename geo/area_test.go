@@ -13,14 +13,14 @@ func TestParseArea(t *testing.T) {
 	square := []byte(`{"type":"Polygon","coordinates":[[[109.80,40.62],[109.82,40.62],[109.82,40.64],[109.80,40.64],[109.80,40.62]]]}`)
 	str := func(s string) *string { return &s }
 	testAreas(t, []areaCase{
-		{"nothing given is a bad area", AreaSpec{}, 0, CodeBadArea, "give exactly one of bbox, polygon, circle, gridCode, tile"},
-		{"a bbox and a tile together are a bad area", AreaSpec{BBox: []float64{0, 0, 1, 1}, Tile: &TileSpec{}}, 0, CodeBadArea, "give exactly one of bbox, polygon, circle, gridCode, tile"},
-		{"an empty but present bbox still counts as given", AreaSpec{BBox: []float64{}, GridCode: str("150203")}, 0, CodeBadArea, "give exactly one of bbox, polygon, circle, gridCode, tile"},
-		{"an unknown crs is a bad area", AreaSpec{BBox: []float64{0, 0, 1, 1}, CRS: "EPSG:3857"}, 0, CodeBadArea, `crs must be one of WGS84, CGCS2000, GCJ02, BD09, not "EPSG:3857"`},
+		{"nothing given is a bad area", AreaSpec{}, 0, ProblemArea, "give exactly one of bbox, polygon, circle, gridCode, tile"},
+		{"a bbox and a tile together are a bad area", AreaSpec{BBox: []float64{0, 0, 1, 1}, Tile: &TileSpec{}}, 0, ProblemArea, "give exactly one of bbox, polygon, circle, gridCode, tile"},
+		{"an empty but present bbox still counts as given", AreaSpec{BBox: []float64{}, GridCode: str("150203")}, 0, ProblemArea, "give exactly one of bbox, polygon, circle, gridCode, tile"},
+		{"an unknown crs is a bad area", AreaSpec{BBox: []float64{0, 0, 1, 1}, CRS: "EPSG:3857"}, 0, ProblemArea, `crs must be one of WGS84, CGCS2000, GCJ02, BD09, not "EPSG:3857"`},
 		{"a polygon is accepted", AreaSpec{Polygon: square}, AreaPolygon, "", ""},
-		{"a bow-tie polygon keeps its geometry error", AreaSpec{Polygon: []byte(`{"type":"Polygon","coordinates":[[[0,0],[2,2],[2,0],[0,2],[0,0]]]}`)}, 0, CodeBadGeometry, "ring 0 of polygon 0 crosses itself at segments 0 and 2 near (1, 1)"},
-		{"a polygon over the vertex limit is too complex", AreaSpec{Polygon: square, CRS: GCJ02}, 0, CodeTooComplex, "polygon has 5 vertices; the limit is 4"},
-		{"an empty polygon is a bad geometry", AreaSpec{Polygon: []byte{}}, 0, CodeBadGeometry, "polygon must be a GeoJSON geometry object: it is empty"},
+		{"a bow-tie polygon keeps its geometry error", AreaSpec{Polygon: []byte(`{"type":"Polygon","coordinates":[[[0,0],[2,2],[2,0],[0,2],[0,0]]]}`)}, 0, ProblemGeometry, "ring 0 of polygon 0 crosses itself at segments 0 and 2 near (1, 1)"},
+		{"a polygon over the vertex limit is too complex", AreaSpec{Polygon: square, CRS: GCJ02}, 0, ProblemComplexity, "polygon has 5 vertices; the limit is 4"},
+		{"an empty polygon is a bad geometry", AreaSpec{Polygon: []byte{}}, 0, ProblemGeometry, "polygon must be a GeoJSON geometry object: it is empty"},
 	})
 }
 
@@ -30,7 +30,7 @@ type areaCase struct {
 	name string
 	spec AreaSpec
 	kind AreaKind
-	code string
+	code Problem
 	msg  string
 }
 
@@ -39,7 +39,7 @@ func testAreas(t *testing.T, tests []areaCase) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			limit := 100
-			if tt.code == CodeTooComplex {
+			if tt.code == ProblemComplexity {
 				limit = 4
 			}
 			a, err := ParseArea(tt.spec, limit)
@@ -57,8 +57,8 @@ func testAreas(t *testing.T, tests []areaCase) {
 			if !errors.As(err, &e) {
 				t.Fatalf("got %v (%T), want *Error", err, err)
 			}
-			if e.Code != tt.code || e.Message != tt.msg {
-				t.Errorf("got %s %q,\nwant %s %q", e.Code, e.Message, tt.code, tt.msg)
+			if e.Problem != tt.code || e.Message != tt.msg {
+				t.Errorf("got %s %q,\nwant %s %q", e.Problem, e.Message, tt.code, tt.msg)
 			}
 		})
 	}

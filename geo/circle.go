@@ -42,13 +42,13 @@ func CircleBound(center orb.Point, radius float64) orb.Bound {
 
 func parseCircle(c CircleSpec, crs CRS) (*Area, *Error) {
 	if len(c.Center) != 2 {
-		return nil, errorf(CodeBadArea, "circle center must be [lon, lat], not %d numbers", len(c.Center))
+		return nil, errorf(ProblemArea, "circle center must be [lon, lat], not %d numbers", len(c.Center))
 	}
 	if err := checkLonLat(c.Center[0], c.Center[1]); err != nil {
-		return nil, errorf(err.Code, "circle center: %s", err.Message)
+		return nil, errorf(err.Problem, "circle center: %s", err.Message)
 	}
 	if !finite(c.RadiusMeters) || c.RadiusMeters <= 0 || c.RadiusMeters > MaxCircleRadius {
-		return nil, errorf(CodeOutOfRange, "radiusMeters must be in (0, 50000]")
+		return nil, errorf(ProblemRange, "radiusMeters must be in (0, 50000]")
 	}
 	lon, lat := ToWGS84(crs, c.Center[0], c.Center[1])
 	center := clampLonLat(orb.Point{lon, lat})

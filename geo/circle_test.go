@@ -70,12 +70,12 @@ func TestParseAreaCircle(t *testing.T) {
 	testAreas(t, []areaCase{
 		{"a 1 km circle is accepted", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8325, 40.6411}, RadiusMeters: 1000}}, AreaCircle, "", ""},
 		{"a circle of the largest radius is accepted", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8325, 40.6411}, RadiusMeters: 50000}}, AreaCircle, "", ""},
-		{"a circle of radius 0 is out of range", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8, 40.6}}}, 0, CodeOutOfRange, "radiusMeters must be in (0, 50000]"},
-		{"a circle of negative radius is out of range", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8, 40.6}, RadiusMeters: -5}}, 0, CodeOutOfRange, "radiusMeters must be in (0, 50000]"},
-		{"a circle just over the largest radius is out of range", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8, 40.6}, RadiusMeters: 50000.001}}, 0, CodeOutOfRange, "radiusMeters must be in (0, 50000]"},
-		{"a circle of NaN radius is out of range", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8, 40.6}, RadiusMeters: math.NaN()}}, 0, CodeOutOfRange, "radiusMeters must be in (0, 50000]"},
-		{"a circle centre of three numbers is a bad area", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8, 40.6, 1000}, RadiusMeters: 10}}, 0, CodeBadArea, "circle center must be [lon, lat], not 3 numbers"},
-		{"a circle centre off the globe is out of range", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8, 95}, RadiusMeters: 10}}, 0, CodeOutOfRange, "circle center: lat 95 is outside [-90, 90]"},
-		{"a circle centre of infinity is bad input", AreaSpec{Circle: &CircleSpec{Center: []float64{math.Inf(1), 40}, RadiusMeters: 10}}, 0, CodeBadInput, "circle center: lon must be a finite number"},
+		{"a circle of radius 0 is out of range", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8, 40.6}}}, 0, ProblemRange, "radiusMeters must be in (0, 50000]"},
+		{"a circle of negative radius is out of range", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8, 40.6}, RadiusMeters: -5}}, 0, ProblemRange, "radiusMeters must be in (0, 50000]"},
+		{"a circle just over the largest radius is out of range", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8, 40.6}, RadiusMeters: 50000.001}}, 0, ProblemRange, "radiusMeters must be in (0, 50000]"},
+		{"a circle of NaN radius is out of range", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8, 40.6}, RadiusMeters: math.NaN()}}, 0, ProblemRange, "radiusMeters must be in (0, 50000]"},
+		{"a circle centre of three numbers is a bad area", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8, 40.6, 1000}, RadiusMeters: 10}}, 0, ProblemArea, "circle center must be [lon, lat], not 3 numbers"},
+		{"a circle centre off the globe is out of range", AreaSpec{Circle: &CircleSpec{Center: []float64{109.8, 95}, RadiusMeters: 10}}, 0, ProblemRange, "circle center: lat 95 is outside [-90, 90]"},
+		{"a circle centre of infinity is bad input", AreaSpec{Circle: &CircleSpec{Center: []float64{math.Inf(1), 40}, RadiusMeters: 10}}, 0, ProblemInput, "circle center: lon must be a finite number"},
 	})
 }

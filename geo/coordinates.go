@@ -35,7 +35,7 @@ func readCoordinates(raw, coords []byte, multi bool, maxVertices int) (orb.Multi
 		return nil, err
 	}
 	if maxVertices > 0 && len(r.pts) > maxVertices {
-		return nil, errorf(CodeTooComplex, "polygon has %d vertices; the limit is %d", len(r.pts), maxVertices)
+		return nil, errorf(ProblemComplexity, "polygon has %d vertices; the limit is %d", len(r.pts), maxVertices)
 	}
 	mp := make(orb.MultiPolygon, len(r.rings))
 	for pi, rings := range r.rings {
@@ -58,7 +58,7 @@ func (r *coordReader) read() *Error {
 		return err
 	}
 	if r.peek() == ']' {
-		return errorf(CodeBadGeometry, "polygon has no coordinates")
+		return errorf(ProblemGeometry, "polygon has no coordinates")
 	}
 	for pi := 0; ; pi++ {
 		if err := r.polygon(pi); err != nil {
@@ -74,7 +74,7 @@ func (r *coordReader) read() *Error {
 func (r *coordReader) noRings() *Error {
 	for pi, rings := range r.rings {
 		if len(rings) == 0 {
-			return errorf(CodeBadGeometry, "polygon %d has no rings", pi)
+			return errorf(ProblemGeometry, "polygon %d has no rings", pi)
 		}
 	}
 	return nil
@@ -134,7 +134,7 @@ func (r *coordReader) position(pi, ri, vi int) *Error {
 				return r.shapeError()
 			}
 			if err != nil {
-				return errorf(CodeBadGeometry, "%s, position %d: the number at byte %d is too large for a float64", ringName(pi, ri), vi, at)
+				return errorf(ProblemGeometry, "%s, position %d: the number at byte %d is too large for a float64", ringName(pi, ri), vi, at)
 			}
 			if n < 2 {
 				p[n] = v
@@ -148,7 +148,7 @@ func (r *coordReader) position(pi, ri, vi int) *Error {
 		r.next()
 	}
 	if n < 2 || n > 3 {
-		return errorf(CodeBadGeometry, "%s, position %d: a position has 2 or 3 numbers, not %d", ringName(pi, ri), vi, n)
+		return errorf(ProblemGeometry, "%s, position %d: a position has 2 or 3 numbers, not %d", ringName(pi, ri), vi, n)
 	}
 	r.pts = append(r.pts, p)
 	return nil
@@ -176,5 +176,5 @@ func (r *coordReader) shapeError() *Error {
 	if r.multi {
 		shape = "MultiPolygon coordinates must be an array of polygons, each an array of rings of [lon, lat] positions"
 	}
-	return errorf(CodeBadGeometry, "%s (at byte %d)", shape, r.offset())
+	return errorf(ProblemGeometry, "%s (at byte %d)", shape, r.offset())
 }

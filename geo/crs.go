@@ -59,11 +59,11 @@ func ToWGS84(from CRS, lon, lat float64) (float64, float64) {
 	return lon, lat
 }
 
-func checkCRS(c CRS, code string) error {
+func checkCRS(c CRS, problem Problem) error {
 	if c.Valid() {
 		return nil
 	}
-	return errorf(code, "crs must be one of WGS84, CGCS2000, GCJ02, BD09, not %q", truncate(string(c)))
+	return errorf(problem, "crs must be one of WGS84, CGCS2000, GCJ02, BD09, not %q", truncate(string(c)))
 }
 
 // truncate keeps echoed client strings short, so an error message can't be

@@ -9,11 +9,11 @@ func TestError(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
-		code string
+		code Problem
 		msg  string
 	}{
-		{"an area error reports its code and message", errorf(CodeBadArea, "bbox must have %d numbers", 4), CodeBadArea, "bbox must have 4 numbers"},
-		{"a range error formats numbers the way they were sent", errorf(CodeOutOfRange, "lon %s is outside", num(180.5)), CodeOutOfRange, "lon 180.5 is outside"},
+		{"an area error reports its code and message", errorf(ProblemArea, "bbox must have %d numbers", 4), ProblemArea, "bbox must have 4 numbers"},
+		{"a range error formats numbers the way they were sent", errorf(ProblemRange, "lon %s is outside", num(180.5)), ProblemRange, "lon 180.5 is outside"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -21,7 +21,7 @@ func TestError(t *testing.T) {
 			if !errors.As(tt.err, &e) {
 				t.Fatalf("got %T, want *Error", tt.err)
 			}
-			if got := e.ErrorCode(); got != tt.code {
+			if got := e.Problem; got != tt.code {
 				t.Errorf("code: got %q, want %q", got, tt.code)
 			}
 			if got := e.Error(); got != tt.msg {

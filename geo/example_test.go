@@ -35,11 +35,11 @@ func ExampleParseArea() {
 	_, err = geo.ParseArea(geo.AreaSpec{BBox: []float64{109.9, 40.6, 109.8, 40.7}}, 10_000)
 	var e *geo.Error
 	if errors.As(err, &e) {
-		fmt.Println(e.ErrorCode()+":", e.Error())
+		fmt.Println(string(e.Problem)+":", e.Error())
 	}
 	// Output:
 	// circle around 109.8325, 40.6411, radius 500 m
-	// BAD_AREA: bbox minLon 109.9 is greater than maxLon 109.8; boxes across the antimeridian are not supported
+	// area: bbox minLon 109.9 is greater than maxLon 109.8; boxes across the antimeridian are not supported
 }
 
 func ExampleParsePolygonGeoJSON() {
@@ -47,10 +47,10 @@ func ExampleParsePolygonGeoJSON() {
 	_, err := geo.ParsePolygonGeoJSON(bowtie, 10_000)
 	var e *geo.Error
 	if errors.As(err, &e) {
-		fmt.Println(e.Code+":", e.Message)
+		fmt.Println(e.Problem+":", e.Message)
 	}
 	// Output:
-	// BAD_GEOMETRY: ring 0 of polygon 0 crosses itself at segments 0 and 2 near (109.81, 40.63)
+	// geometry: ring 0 of polygon 0 crosses itself at segments 0 and 2 near (109.81, 40.63)
 }
 
 func ExampleTransformGeoJSON() {

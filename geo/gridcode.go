@@ -5,13 +5,13 @@ package geo
 func parseGridCode(code string) (*Area, *Error) {
 	for i := 0; i < len(code); i++ {
 		if code[i] < '0' || code[i] > '9' {
-			return nil, errorf(CodeBadArea, "gridCode must be ASCII digits only")
+			return nil, errorf(ProblemArea, "gridCode must be ASCII digits only")
 		}
 	}
 	switch len(code) {
 	case 6, 9, 12, 15:
 	default:
-		return nil, errorf(CodeBadArea, "gridCode must have 6, 9, 12 or 15 digits, not %d", len(code))
+		return nil, errorf(ProblemArea, "gridCode must have 6, 9, 12 or 15 digits, not %d", len(code))
 	}
 	return &Area{Kind: AreaGrid, GridCode: code}, nil
 }

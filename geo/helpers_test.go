@@ -21,8 +21,8 @@ func checkError(t *testing.T, err error) {
 	if !errors.As(err, &e) {
 		t.Fatalf("got %v (%T), want *Error", err, err)
 	}
-	if !isKnownCode(e.Code) || e.Message == "" {
-		t.Fatalf("got code %q message %q", e.Code, e.Message)
+	if !isKnownCode(e.Problem) || e.Message == "" {
+		t.Fatalf("got code %q message %q", e.Problem, e.Message)
 	}
 }
 
@@ -86,9 +86,9 @@ func readFile(t testing.TB, path string) []byte {
 
 // isKnownCode reports whether code is one of the codes this package returns;
 // the fuzz targets use it to catch a code that the resolvers would not map.
-func isKnownCode(code string) bool {
+func isKnownCode(code Problem) bool {
 	switch code {
-	case CodeBadArea, CodeBadGeometry, CodeTooComplex, CodeOutOfRange, CodeBadInput:
+	case ProblemArea, ProblemGeometry, ProblemComplexity, ProblemRange, ProblemInput:
 		return true
 	}
 	return false

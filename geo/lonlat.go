@@ -6,8 +6,8 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// CheckLonLat reports why lon/lat is not a usable WGS84 position: BAD_INPUT
-// for NaN or infinity, OUT_OF_RANGE for a longitude outside [-180, 180] or a
+// CheckLonLat reports why lon/lat is not a usable WGS84 position: ProblemInput
+// for NaN or infinity, ProblemRange for a longitude outside [-180, 180] or a
 // latitude outside [-90, 90]. It never clamps or wraps: a client that sends
 // 181 has a bug worth hearing about.
 func CheckLonLat(lon, lat float64) error {
@@ -23,13 +23,13 @@ func CheckLonLat(lon, lat float64) error {
 func checkLonLat(lon, lat float64) *Error {
 	switch {
 	case !finite(lon):
-		return errorf(CodeBadInput, "lon must be a finite number")
+		return errorf(ProblemInput, "lon must be a finite number")
 	case !finite(lat):
-		return errorf(CodeBadInput, "lat must be a finite number")
+		return errorf(ProblemInput, "lat must be a finite number")
 	case lon < -180 || lon > 180:
-		return errorf(CodeOutOfRange, "lon %s is outside [-180, 180]", num(lon))
+		return errorf(ProblemRange, "lon %s is outside [-180, 180]", num(lon))
 	case lat < -90 || lat > 90:
-		return errorf(CodeOutOfRange, "lat %s is outside [-90, 90]", num(lat))
+		return errorf(ProblemRange, "lat %s is outside [-90, 90]", num(lat))
 	}
 	return nil
 }

@@ -73,7 +73,7 @@ func checkNesting(mp orb.MultiPolygon) *Error {
 func checkHoles(p orb.Polygon, pi int) *Error {
 	for hi := 1; hi < len(p); hi++ {
 		if locateInRing(p[hi][0], p[0]) != inside {
-			return errorf(CodeBadGeometry, "ring %d of polygon %d is a hole outside its shell (ring 0)", hi, pi)
+			return errorf(ProblemGeometry, "ring %d of polygon %d is a hole outside its shell (ring 0)", hi, pi)
 		}
 	}
 	if len(p) < 3 {
@@ -90,10 +90,10 @@ func checkHoles(p orb.Polygon, pi int) *Error {
 			}
 			ra, rb := p[a.index+1], p[b.index+1]
 			if locateInRing(rb[0], ra) == inside {
-				return errorf(CodeBadGeometry, "ring %d of polygon %d lies inside ring %d; holes may not nest", b.index+1, pi, a.index+1)
+				return errorf(ProblemGeometry, "ring %d of polygon %d lies inside ring %d; holes may not nest", b.index+1, pi, a.index+1)
 			}
 			if locateInRing(ra[0], rb) == inside {
-				return errorf(CodeBadGeometry, "ring %d of polygon %d lies inside ring %d; holes may not nest", a.index+1, pi, b.index+1)
+				return errorf(ProblemGeometry, "ring %d of polygon %d lies inside ring %d; holes may not nest", a.index+1, pi, b.index+1)
 			}
 		}
 	}
@@ -118,7 +118,7 @@ func checkPolygonsApart(mp orb.MultiPolygon) *Error {
 				continue
 			}
 			if shellInside(mp[a.index][0], mp[b.index]) || shellInside(mp[b.index][0], mp[a.index]) {
-				return errorf(CodeBadGeometry, "polygons %d and %d overlap; polygons of a MultiPolygon may not overlap", min(a.index, b.index), max(a.index, b.index))
+				return errorf(ProblemGeometry, "polygons %d and %d overlap; polygons of a MultiPolygon may not overlap", min(a.index, b.index), max(a.index, b.index))
 			}
 		}
 	}

@@ -40,7 +40,7 @@ func ParsePolygonGeoJSON(raw []byte, maxVertices int) (orb.MultiPolygon, error) 
 func decodePolygonGeoJSON(raw []byte, maxVertices int) (orb.MultiPolygon, *Error) {
 	if !json.Valid(raw) {
 		var v any
-		return nil, errorf(CodeBadGeometry, "polygon must be a GeoJSON geometry object: %s", jsonProblem(raw, json.Unmarshal(raw, &v)))
+		return nil, errorf(ProblemGeometry, "polygon must be a GeoJSON geometry object: %s", jsonProblem(raw, json.Unmarshal(raw, &v)))
 	}
 	var typ, coords []byte
 	var hasCRS bool
@@ -58,27 +58,27 @@ func decodePolygonGeoJSON(raw []byte, maxVertices int) (orb.MultiPolygon, *Error
 		}
 	})
 	if !isObject {
-		return nil, errorf(CodeBadGeometry, "polygon must be a GeoJSON geometry object: %s", jsonProblem(raw, nil))
+		return nil, errorf(ProblemGeometry, "polygon must be a GeoJSON geometry object: %s", jsonProblem(raw, nil))
 	}
 	if typ == nil {
-		return nil, errorf(CodeBadGeometry, `polygon has no "type" member`)
+		return nil, errorf(ProblemGeometry, `polygon has no "type" member`)
 	}
 	if typ[0] != '"' {
-		return nil, errorf(CodeBadGeometry, `polygon "type" must be a string`)
+		return nil, errorf(ProblemGeometry, `polygon "type" must be a string`)
 	}
 	t := unquote(typ)
 	switch t {
 	case "Polygon", "MultiPolygon":
 	case "Feature", "FeatureCollection":
-		return nil, errorf(CodeBadGeometry, "polygon must be a geometry object (Polygon or MultiPolygon), not a %s", t)
+		return nil, errorf(ProblemGeometry, "polygon must be a geometry object (Polygon or MultiPolygon), not a %s", t)
 	default:
-		return nil, errorf(CodeBadGeometry, "polygon must be a GeoJSON Polygon or MultiPolygon, not %q", truncate(t))
+		return nil, errorf(ProblemGeometry, "polygon must be a GeoJSON Polygon or MultiPolygon, not %q", truncate(t))
 	}
 	if hasCRS {
-		return nil, errorf(CodeBadGeometry, `polygon has a "crs" member, which RFC 7946 GeoJSON does not have; give the area's crs argument instead`)
+		return nil, errorf(ProblemGeometry, `polygon has a "crs" member, which RFC 7946 GeoJSON does not have; give the area's crs argument instead`)
 	}
 	if coords == nil || string(coords) == "null" {
-		return nil, errorf(CodeBadGeometry, `%s has no "coordinates"`, t)
+		return nil, errorf(ProblemGeometry, `%s has no "coordinates"`, t)
 	}
 	return readCoordinates(raw, coords, t == "MultiPolygon", maxVertices)
 }
@@ -103,7 +103,7 @@ func parsePolygonArea(raw []byte, crs CRS, maxVertices int) (*Area, *Error) {
 		// The offset jumps at the edge of China's box, so a polygon that
 		// straddles it can fold; check again rather than trust it.
 		if err := validateMultiPolygon(mp); err != nil {
-			return nil, errorf(err.Code, "after converting from %s to WGS84: %s", crs, err.Message)
+			return nil, errorf(err.Problem, "after converting from %s to WGS84: %s", crs, err.Message)
 		}
 	}
 	return &Area{Kind: AreaPolygon, Polygon: mp, Bound: mp.Bound()}, nil

@@ -15,7 +15,7 @@ func TestParsePolygonGeoJSON(t *testing.T) {
 	tests := []struct {
 		name string
 		file string
-		code string
+		code Problem
 	}{
 		{"a square is accepted", "valid_square", ""},
 		{"a clockwise square is accepted, as RFC 7946 asks parsers to", "valid_clockwise_square", ""},
@@ -28,43 +28,43 @@ func TestParsePolygonGeoJSON(t *testing.T) {
 		{"a bbox member is accepted", "valid_bbox_member", ""},
 		{"a concave U shape is accepted", "valid_concave_u", ""},
 		{"a polygon up to the antimeridian is accepted", "valid_antimeridian_edge", ""},
-		{"broken JSON is a bad geometry", "bad_not_json", CodeBadGeometry},
-		{"an empty body is a bad geometry", "bad_empty", CodeBadGeometry},
-		{"null is a bad geometry", "bad_null", CodeBadGeometry},
-		{"a bare array is a bad geometry", "bad_json_array", CodeBadGeometry},
-		{"a Point is a bad geometry", "bad_point_type", CodeBadGeometry},
-		{"a lower-case type is a bad geometry", "bad_lowercase_type", CodeBadGeometry},
-		{"a Feature is a bad geometry", "bad_feature", CodeBadGeometry},
-		{"a missing type is a bad geometry", "bad_no_type", CodeBadGeometry},
-		{"a crs member is a bad geometry", "bad_crs_member", CodeBadGeometry},
-		{"missing coordinates are a bad geometry", "bad_no_coordinates", CodeBadGeometry},
-		{"empty coordinates are a bad geometry", "bad_empty_coordinates", CodeBadGeometry},
-		{"a polygon without rings is a bad geometry", "bad_polygon_without_rings", CodeBadGeometry},
-		{"a string coordinate is a bad geometry", "bad_string_coordinate", CodeBadGeometry},
-		{"a ring given where rings belong is a bad geometry", "bad_flat_coordinates", CodeBadGeometry},
-		{"a position with one number is a bad geometry", "bad_one_number_position", CodeBadGeometry},
-		{"a position with four numbers is a bad geometry", "bad_four_number_position", CodeBadGeometry},
-		{"a longitude past 180 is out of range", "bad_longitude_out_of_range", CodeOutOfRange},
-		{"a latitude past 90 is out of range", "bad_latitude_out_of_range", CodeOutOfRange},
-		{"a number too big for a float64 is a bad geometry", "bad_huge_number", CodeBadGeometry},
-		{"a ring of three positions is a bad geometry", "bad_three_positions", CodeBadGeometry},
-		{"an unclosed ring is a bad geometry", "bad_unclosed", CodeBadGeometry},
-		{"a ring of two distinct positions is a bad geometry", "bad_two_distinct_positions", CodeBadGeometry},
-		{"a ring of collinear positions has zero area", "bad_zero_area", CodeBadGeometry},
-		{"a bow-tie crosses itself", "bad_bowtie", CodeBadGeometry},
-		{"a spike doubles back on itself", "bad_spike", CodeBadGeometry},
-		{"a ring through one vertex twice touches itself", "bad_self_touching_vertex", CodeBadGeometry},
-		{"a vertex on the ring's own edge touches itself", "bad_vertex_on_own_edge", CodeBadGeometry},
-		{"a ring running back along its own edge is a bad geometry", "bad_overlapping_edges_in_ring", CodeBadGeometry},
-		{"a hole outside its shell is a bad geometry", "bad_hole_outside_shell", CodeBadGeometry},
-		{"a hole crossing its shell is a bad geometry", "bad_hole_crossing_shell", CodeBadGeometry},
-		{"a hole touching its shell is a bad geometry", "bad_hole_touching_shell", CodeBadGeometry},
-		{"a hole inside a hole is a bad geometry", "bad_nested_holes", CodeBadGeometry},
-		{"a hole equal to its shell is a bad geometry", "bad_hole_equal_to_shell", CodeBadGeometry},
-		{"a polygon inside another is an overlap", "bad_polygon_inside_polygon", CodeBadGeometry},
-		{"crossing polygons are an overlap", "bad_crossing_polygons", CodeBadGeometry},
-		{"polygons sharing an edge are a bad geometry", "bad_polygons_sharing_an_edge", CodeBadGeometry},
-		{"the same polygon twice is a bad geometry", "bad_same_polygon_twice", CodeBadGeometry},
+		{"broken JSON is a bad geometry", "bad_not_json", ProblemGeometry},
+		{"an empty body is a bad geometry", "bad_empty", ProblemGeometry},
+		{"null is a bad geometry", "bad_null", ProblemGeometry},
+		{"a bare array is a bad geometry", "bad_json_array", ProblemGeometry},
+		{"a Point is a bad geometry", "bad_point_type", ProblemGeometry},
+		{"a lower-case type is a bad geometry", "bad_lowercase_type", ProblemGeometry},
+		{"a Feature is a bad geometry", "bad_feature", ProblemGeometry},
+		{"a missing type is a bad geometry", "bad_no_type", ProblemGeometry},
+		{"a crs member is a bad geometry", "bad_crs_member", ProblemGeometry},
+		{"missing coordinates are a bad geometry", "bad_no_coordinates", ProblemGeometry},
+		{"empty coordinates are a bad geometry", "bad_empty_coordinates", ProblemGeometry},
+		{"a polygon without rings is a bad geometry", "bad_polygon_without_rings", ProblemGeometry},
+		{"a string coordinate is a bad geometry", "bad_string_coordinate", ProblemGeometry},
+		{"a ring given where rings belong is a bad geometry", "bad_flat_coordinates", ProblemGeometry},
+		{"a position with one number is a bad geometry", "bad_one_number_position", ProblemGeometry},
+		{"a position with four numbers is a bad geometry", "bad_four_number_position", ProblemGeometry},
+		{"a longitude past 180 is out of range", "bad_longitude_out_of_range", ProblemRange},
+		{"a latitude past 90 is out of range", "bad_latitude_out_of_range", ProblemRange},
+		{"a number too big for a float64 is a bad geometry", "bad_huge_number", ProblemGeometry},
+		{"a ring of three positions is a bad geometry", "bad_three_positions", ProblemGeometry},
+		{"an unclosed ring is a bad geometry", "bad_unclosed", ProblemGeometry},
+		{"a ring of two distinct positions is a bad geometry", "bad_two_distinct_positions", ProblemGeometry},
+		{"a ring of collinear positions has zero area", "bad_zero_area", ProblemGeometry},
+		{"a bow-tie crosses itself", "bad_bowtie", ProblemGeometry},
+		{"a spike doubles back on itself", "bad_spike", ProblemGeometry},
+		{"a ring through one vertex twice touches itself", "bad_self_touching_vertex", ProblemGeometry},
+		{"a vertex on the ring's own edge touches itself", "bad_vertex_on_own_edge", ProblemGeometry},
+		{"a ring running back along its own edge is a bad geometry", "bad_overlapping_edges_in_ring", ProblemGeometry},
+		{"a hole outside its shell is a bad geometry", "bad_hole_outside_shell", ProblemGeometry},
+		{"a hole crossing its shell is a bad geometry", "bad_hole_crossing_shell", ProblemGeometry},
+		{"a hole touching its shell is a bad geometry", "bad_hole_touching_shell", ProblemGeometry},
+		{"a hole inside a hole is a bad geometry", "bad_nested_holes", ProblemGeometry},
+		{"a hole equal to its shell is a bad geometry", "bad_hole_equal_to_shell", ProblemGeometry},
+		{"a polygon inside another is an overlap", "bad_polygon_inside_polygon", ProblemGeometry},
+		{"crossing polygons are an overlap", "bad_crossing_polygons", ProblemGeometry},
+		{"polygons sharing an edge are a bad geometry", "bad_polygons_sharing_an_edge", ProblemGeometry},
+		{"the same polygon twice is a bad geometry", "bad_same_polygon_twice", ProblemGeometry},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,8 +80,8 @@ func TestParsePolygonGeoJSON(t *testing.T) {
 			if !errors.As(err, &e) {
 				t.Fatalf("got %v (%T), want *Error %s", err, err, tt.code)
 			}
-			if e.Code != tt.code {
-				t.Errorf("got %s %q, want %s", e.Code, e.Message, tt.code)
+			if e.Problem != tt.code {
+				t.Errorf("got %s %q, want %s", e.Problem, e.Message, tt.code)
 			}
 		})
 	}
@@ -109,7 +109,7 @@ func TestPolygonMessages(t *testing.T) {
 			}
 			fmt.Fprintf(&out, "%s: ok, %d polygons, %d positions\n", name, len(mp), n)
 		case errors.As(err, &e):
-			fmt.Fprintf(&out, "%s: %s: %s\n", name, e.Code, e.Message)
+			fmt.Fprintf(&out, "%s: %s: %s\n", name, e.Problem, e.Message)
 		default:
 			t.Fatalf("%s: got %T, want *Error", name, err)
 		}
@@ -138,7 +138,7 @@ func TestParsePolygonGeoJSONVertexLimit(t *testing.T) {
 				return
 			}
 			var e *Error
-			if !errors.As(err, &e) || e.Code != CodeTooComplex || e.Message != tt.msg {
+			if !errors.As(err, &e) || e.Problem != ProblemComplexity || e.Message != tt.msg {
 				t.Errorf("got %v, want TOO_COMPLEX %q", err, tt.msg)
 			}
 		})
@@ -152,13 +152,13 @@ func TestParsePolygonGeoJSONSpeed(t *testing.T) {
 	tests := []struct {
 		name string
 		raw  []byte
-		code string
+		code Problem
 	}{
 		{"a 10,000-vertex star polygon is checked quickly", starPolygon(10_000), ""},
 		{"a 10,000-vertex comb of horizontal teeth is checked quickly", combPolygon(10_000, 0), ""},
 		{"a 10,000-vertex spiral of 40 turns is checked quickly", spiralPolygon(10_000, 40), ""},
-		{"a 10,000-vertex comb of diagonal teeth is turned away quickly", combPolygon(10_000, 45), CodeTooComplex},
-		{"a 10,000-vertex bow-tie is rejected quickly", bowtiePolygon(10_000), CodeBadGeometry},
+		{"a 10,000-vertex comb of diagonal teeth is turned away quickly", combPolygon(10_000, 45), ProblemComplexity},
+		{"a 10,000-vertex bow-tie is rejected quickly", bowtiePolygon(10_000), ProblemGeometry},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,7 +169,7 @@ func TestParsePolygonGeoJSONSpeed(t *testing.T) {
 			switch {
 			case tt.code == "" && err != nil:
 				t.Fatalf("got %v, want no error", err)
-			case tt.code != "" && (!errors.As(err, &e) || e.Code != tt.code):
+			case tt.code != "" && (!errors.As(err, &e) || e.Problem != tt.code):
 				t.Fatalf("got %v, want %s", err, tt.code)
 			}
 			// Generous for slow CI machines; the benchmark shows the real

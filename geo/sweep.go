@@ -91,7 +91,7 @@ func checkSegments(segs []segment) *Error {
 			}
 		}
 		if work > sweepBudget {
-			return errorf(CodeTooComplex, "polygon has too many edges running alongside each other to check; simplify it")
+			return errorf(ProblemComplexity, "polygon has too many edges running alongside each other to check; simplify it")
 		}
 	}
 	return nil
@@ -133,15 +133,15 @@ func checkPair(s, t *segment) *Error {
 	if s.poly != t.poly {
 		switch kind {
 		case hitCross:
-			return errorf(CodeBadGeometry, "polygons %d and %d cross at %s; polygons of a MultiPolygon may not overlap", s.poly, t.poly, where(at))
+			return errorf(ProblemGeometry, "polygons %d and %d cross at %s; polygons of a MultiPolygon may not overlap", s.poly, t.poly, where(at))
 		case hitOverlap:
-			return errorf(CodeBadGeometry, "polygons %d and %d share an edge near %s; merge them or leave a gap", s.poly, t.poly, where(at))
+			return errorf(ProblemGeometry, "polygons %d and %d share an edge near %s; merge them or leave a gap", s.poly, t.poly, where(at))
 		}
 		return nil // touching at a point is allowed between polygons
 	}
 	if s.ring != t.ring {
 		verb := map[hit]string{hitPoint: "touch", hitCross: "cross", hitOverlap: "share an edge"}[kind]
-		return errorf(CodeBadGeometry, "rings %d and %d of polygon %d %s at %s; rings of a polygon may not meet", min(s.ring, t.ring), max(s.ring, t.ring), s.poly, verb, where(at))
+		return errorf(ProblemGeometry, "rings %d and %d of polygon %d %s at %s; rings of a polygon may not meet", min(s.ring, t.ring), max(s.ring, t.ring), s.poly, verb, where(at))
 	}
 	shared, adjacent := sharedVertex(s, t)
 	if adjacent && kind == hitPoint && at == shared {
@@ -149,16 +149,16 @@ func checkPair(s, t *segment) *Error {
 	}
 	name := ringName(int(s.poly), int(s.ring))
 	if adjacent {
-		return errorf(CodeBadGeometry, "%s doubles back on itself at %s", name, where(shared))
+		return errorf(ProblemGeometry, "%s doubles back on itself at %s", name, where(shared))
 	}
 	first, second := min(s.pos, t.pos), max(s.pos, t.pos)
 	switch kind {
 	case hitCross:
-		return errorf(CodeBadGeometry, "%s crosses itself at segments %d and %d near %s", name, first, second, where(at))
+		return errorf(ProblemGeometry, "%s crosses itself at segments %d and %d near %s", name, first, second, where(at))
 	case hitOverlap:
-		return errorf(CodeBadGeometry, "%s runs back along itself at segments %d and %d near %s", name, first, second, where(at))
+		return errorf(ProblemGeometry, "%s runs back along itself at segments %d and %d near %s", name, first, second, where(at))
 	}
-	return errorf(CodeBadGeometry, "%s touches itself at %s (segments %d and %d)", name, where(at), first, second)
+	return errorf(ProblemGeometry, "%s touches itself at %s (segments %d and %d)", name, where(at), first, second)
 }
 
 // sharedVertex returns the vertex two consecutive edges of a ring share.

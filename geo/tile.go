@@ -27,14 +27,14 @@ func CheckTile(z, x, y int) error {
 
 func checkTile(z, x, y int) *Error {
 	if z < 0 || z > MaxTileZoom {
-		return errorf(CodeOutOfRange, "tile z %d is outside 0..%d", z, MaxTileZoom)
+		return errorf(ProblemRange, "tile z %d is outside 0..%d", z, MaxTileZoom)
 	}
 	n := 1 << z
 	if x < 0 || x >= n {
-		return errorf(CodeOutOfRange, "tile x %d is outside 0..%d at zoom %d", x, n-1, z)
+		return errorf(ProblemRange, "tile x %d is outside 0..%d at zoom %d", x, n-1, z)
 	}
 	if y < 0 || y >= n {
-		return errorf(CodeOutOfRange, "tile y %d is outside 0..%d at zoom %d", y, n-1, z)
+		return errorf(ProblemRange, "tile y %d is outside 0..%d at zoom %d", y, n-1, z)
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ func TestCheckTile(t *testing.T) {
 				return
 			}
 			var e *Error
-			if !errors.As(err, &e) || e.Code != CodeOutOfRange || e.Message != tt.msg {
+			if !errors.As(err, &e) || e.Problem != ProblemRange || e.Message != tt.msg {
 				t.Errorf("got %v, want OUT_OF_RANGE %q", err, tt.msg)
 			}
 		})
@@ -131,7 +131,7 @@ func boundNear(a, b orb.Bound, tol float64) bool {
 func TestParseAreaTile(t *testing.T) {
 	testAreas(t, []areaCase{
 		{"a tile becomes a bbox", AreaSpec{Tile: &TileSpec{Z: 14, X: 13190, Y: 6164}}, AreaBBox, "", ""},
-		{"a tile too deep is out of range", AreaSpec{Tile: &TileSpec{Z: 23}}, 0, CodeOutOfRange, "tile z 23 is outside 0..22"},
-		{"a tile off the zoom's grid is out of range", AreaSpec{Tile: &TileSpec{Z: 2, X: 1, Y: 4}}, 0, CodeOutOfRange, "tile y 4 is outside 0..3 at zoom 2"},
+		{"a tile too deep is out of range", AreaSpec{Tile: &TileSpec{Z: 23}}, 0, ProblemRange, "tile z 23 is outside 0..22"},
+		{"a tile off the zoom's grid is out of range", AreaSpec{Tile: &TileSpec{Z: 2, X: 1, Y: 4}}, 0, ProblemRange, "tile y 4 is outside 0..3 at zoom 2"},
 	})
 }

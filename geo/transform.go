@@ -34,11 +34,11 @@ func TransformGeometry(g orb.Geometry, f func(lon, lat float64) (float64, float6
 //
 // It handles every geometry type, GeometryCollection included; a null or
 // empty input comes back as it is. Positions come back 2D, as orb keeps
-// them. An unknown system is BAD_INPUT; input that is not a GeoJSON
+// them. An unknown system is ProblemInput; input that is not a GeoJSON
 // geometry comes from the database, not the client, so that error is a
 // plain one for the caller to log as internal.
 func TransformGeoJSON(raw []byte, to CRS, maxDecimals int) ([]byte, error) {
-	if err := checkCRS(to, CodeBadInput); err != nil {
+	if err := checkCRS(to, ProblemInput); err != nil {
 		return nil, err
 	}
 	if to.IsWGS84() {

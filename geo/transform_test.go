@@ -105,8 +105,8 @@ func TestTransformGeoJSON(t *testing.T) {
 	t.Run("an unknown crs is bad input", func(t *testing.T) {
 		_, err := TransformGeoJSON(point, "EPSG:3857", 7)
 		var e *Error
-		if !errors.As(err, &e) || e.Code != CodeBadInput {
-			t.Errorf("got %v, want BAD_INPUT", err)
+		if !errors.As(err, &e) || e.Problem != ProblemInput {
+			t.Errorf("got %v, want ProblemInput", err)
 		}
 	})
 	for _, in := range []string{`{"type":"Feature"}`, `{"type":"Point","coordinates":"x"}`, `{`} {

@@ -14,12 +14,12 @@ import (
 // fold a polygon that straddles it.
 func validateMultiPolygon(mp orb.MultiPolygon) *Error {
 	if len(mp) == 0 {
-		return errorf(CodeBadGeometry, "polygon has no coordinates")
+		return errorf(ProblemGeometry, "polygon has no coordinates")
 	}
 	n := 0
 	for pi, p := range mp {
 		if len(p) == 0 {
-			return errorf(CodeBadGeometry, "polygon %d has no rings", pi)
+			return errorf(ProblemGeometry, "polygon %d has no rings", pi)
 		}
 		for ri, r := range p {
 			if err := checkRing(r, pi, ri); err != nil {
@@ -43,7 +43,7 @@ func validateMultiPolygon(mp orb.MultiPolygon) *Error {
 	for pi, p := range mp {
 		for ri, r := range p {
 			if ringArea(r) == 0 {
-				return errorf(CodeBadGeometry, "%s has zero area", ringName(pi, ri))
+				return errorf(ProblemGeometry, "%s has zero area", ringName(pi, ri))
 			}
 		}
 	}
@@ -55,14 +55,14 @@ func validateMultiPolygon(mp orb.MultiPolygon) *Error {
 func checkRing(r orb.Ring, pi, ri int) *Error {
 	for vi, p := range r {
 		if err := checkLonLat(p[0], p[1]); err != nil {
-			return errorf(err.Code, "%s, position %d: %s", ringName(pi, ri), vi, err.Message)
+			return errorf(err.Problem, "%s, position %d: %s", ringName(pi, ri), vi, err.Message)
 		}
 	}
 	if len(r) < 4 {
-		return errorf(CodeBadGeometry, "%s has %d positions; a ring needs at least 4, the last equal to the first", ringName(pi, ri), len(r))
+		return errorf(ProblemGeometry, "%s has %d positions; a ring needs at least 4, the last equal to the first", ringName(pi, ri), len(r))
 	}
 	if r[0] != r[len(r)-1] {
-		return errorf(CodeBadGeometry, "%s is not closed: its last position must equal its first", ringName(pi, ri))
+		return errorf(ProblemGeometry, "%s is not closed: its last position must equal its first", ringName(pi, ri))
 	}
 	distinct := 0
 	for i := 1; i < len(r); i++ {
@@ -71,7 +71,7 @@ func checkRing(r orb.Ring, pi, ri int) *Error {
 		}
 	}
 	if distinct < 3 {
-		return errorf(CodeBadGeometry, "%s has fewer than 3 distinct positions", ringName(pi, ri))
+		return errorf(ProblemGeometry, "%s has fewer than 3 distinct positions", ringName(pi, ri))
 	}
 	return nil
 }

@@ -26,8 +26,7 @@ type Error struct {
 	Message string
 }
 
-func (e *Error) Error() string     { return e.Message }
-func (e *Error) ErrorCode() string { return e.Code }
+func (e *Error) Error() string { return e.Message }
 
 // Errorf makes an Error with a formatted message.
 func Errorf(code, format string, a ...any) *Error {
