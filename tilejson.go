@@ -28,17 +28,12 @@ type vectorLayer struct {
 	Fields      map[string]string `json:"fields"`
 }
 
-var idField = "String: global id, the argument of Query.node in /graphql"
-
-// clusterFields are what point layers carry where they are clustered.
-var clusterFields = map[string]string{
-	"count": "Number: clusters only: how many features the cluster stands for; a cluster of 1 carries its feature's fields too",
-}
-
 // vectorLayers documents the MVT layers of each data layer (the grid tiles hold two).
 func vectorLayers(l model.Layer, o store.TileOptions) []vectorLayer {
-	name := store.TileLayerName(l)
-	vl := vectorLayer{ID: name, MaxZoom: tileJSONMaxZoom, Fields: map[string]string{"id": idField, "name": "String: name"}}
+	vl := vectorLayer{ID: store.TileLayerName(l), MaxZoom: tileJSONMaxZoom, Fields: map[string]string{}}
+	for _, f := range store.TileFields(l, o) {
+		vl.Fields[f.Name] = f.Type + ": " + f.Description
+	}
 	var cluster string
 	if o.ClusterBelow > 0 {
 		cluster = fmt.Sprintf(" Below zoom %d, points are clustered in 64-pixel cells (of a 512-pixel tile), counted inside the tile only so that counts add up.", o.ClusterBelow)
@@ -46,49 +41,26 @@ func vectorLayers(l model.Layer, o store.TileOptions) []vectorLayer {
 	if o.ClusterAbove > 0 {
 		cluster += fmt.Sprintf(" Up to zoom %d, a tile that would hold more than %d of them holds such clusters instead.", store.DenseClusterBelow-1, o.ClusterAbove)
 	}
-	clustered := o.ClusterBelow > 0 || o.ClusterAbove > 0
 	switch l {
 	case model.LayerGrid:
 		vl.Description = fmt.Sprintf("Grid units (网格): the DISTRICT outline at every zoom, with its STREET units below zoom %d, "+
 			"COMMUNITY units at zooms %d-%d and GRID units from zoom %d. Polygons are simplified to a pixel below zoom %d.",
 			store.GridCommunityFrom, store.GridCommunityFrom, store.GridGridFrom-1, store.GridGridFrom, store.SimplifyBelow)
-		vl.Fields["code"] = "String: grid code (6 digits district, +3 per level)"
-		vl.Fields["level"] = "String: DISTRICT, STREET, COMMUNITY or GRID"
 		label := vectorLayer{ID: store.GridLabelLayer, MaxZoom: tileJSONMaxZoom, Fields: vl.Fields,
 			Description: "One point inside each unit of the grid layer, in the one tile holding it: where to draw the unit's name."}
 		return []vectorLayer{vl, label}
 	case model.LayerBuilding:
 		vl.MinZoom = store.BuildingsFrom
 		vl.Description = fmt.Sprintf("Building footprints (楼栋) from zoom %d, simplified to a pixel below zoom %d.", store.BuildingsFrom, store.SimplifyBelow)
-		vl.Fields["floors"] = "Number: floors"
-		vl.Fields["residents"] = "Number: residents (实有人口)"
 	case model.LayerPartyUnit:
 		vl.Description = "Party units (党组织): community committees, grid branches, building groups." + cluster
-		vl.Fields["kind"] = "String: COMMUNITY_COMMITTEE, GRID_BRANCH or BUILDING_GROUP"
 	case model.LayerCamera:
 		vl.Description = "Cameras (雪亮工程, 云眼卫士)." + cluster
-		vl.Fields["kind"] = "String: XUELIANG or YUNYAN"
-		vl.Fields["status"] = "String: ONLINE, OFFLINE or FAULT"
 	case model.LayerServicePoint:
 		vl.Description = "Service points: legal service, mediation, civilisation practice, enforcement, studios, police." + cluster
-		vl.Fields["kind"] = "String: LEGAL_SERVICE, MEDIATION, CIVILIZATION_PRACTICE, ENFORCEMENT, STUDIO or POLICE"
 	case model.LayerIncident:
 		vl.Description = "Incidents (事件), in every status unless the tile URL asks for some with ?statuses=REPORTED,ACCEPTED,…; " +
 			"overdue is computed when the tile is built." + cluster
-		vl.Fields["name"] = "String: title"
-		vl.Fields["code"] = "String: incident code"
-		vl.Fields["status"] = "String: REPORTED, ACCEPTED, DISPATCHED, IN_PROGRESS, RESOLVED, CLOSED or REJECTED"
-		vl.Fields["category"] = "String: category (GB/T 30428.2 major class, 矛盾纠纷, 治安隐患, 舆情)"
-		vl.Fields["priority"] = "Number: 1 (most urgent) to 5"
-		vl.Fields["overdue"] = "Boolean: open and past its due time"
-		if clustered {
-			vl.Fields["overdueCount"] = "Number: clusters only: how many of the cluster's incidents are overdue"
-		}
-	}
-	if clustered && l != model.LayerBuilding {
-		for k, v := range clusterFields {
-			vl.Fields[k] = v
-		}
 	}
 	return []vectorLayer{vl}
 }

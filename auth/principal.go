@@ -67,7 +67,7 @@ func (p *Principal) Scope() *store.Scope {
 	// Properties of built JSON follow the GraphQL field rules of the layer's type.
 	for _, l := range model.Layers {
 		typ := TypeOf(l)
-		for _, prop := range propertyNames {
+		for _, prop := range store.PropertyNames(l) {
 			if rule := r.Field(typ, prop); rule == Deny || rule == Hide || rule == Mask {
 				if s.Hidden[l] == nil {
 					s.Hidden[l] = map[string]bool{}
@@ -78,12 +78,6 @@ func (p *Principal) Scope() *store.Scope {
 	}
 	return s
 }
-
-// propertyNames are the featureCollection and tile properties, named as the GraphQL
-// fields they mirror.
-var propertyNames = []string{"name", "code", "level", "population", "households", "address", "floors", "residents",
-	"kind", "memberCount", "status", "heading", "phone", "openingHours", "category", "source", "priority",
-	"reportedAt", "dueAt", "overdue"}
 
 // TypeOf is the GraphQL type of a layer's features.
 func TypeOf(l model.Layer) string {

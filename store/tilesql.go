@@ -8,24 +8,6 @@ import (
 	"gridhub/model"
 )
 
-// tileAttr is one attribute of a layer's tile features.
-type tileAttr struct {
-	name string // attribute name in the tile
-	expr string // over alias t
-}
-
-// tileAttrs are what a map needs to style and identify each layer's features. Restricted
-// fields (a camera's stream URL, a grid worker's phone) are never among them.
-var tileAttrs = map[model.Layer][]tileAttr{
-	model.LayerGrid:         {{"name", "t.name"}, {"code", "t.code"}, {"level", "t.level"}},
-	model.LayerBuilding:     {{"name", "t.name"}, {"floors", "t.floors"}, {"residents", "t.residents"}},
-	model.LayerPartyUnit:    {{"name", "t.name"}, {"kind", "t.kind"}},
-	model.LayerCamera:       {{"name", "t.name"}, {"kind", "t.kind"}, {"status", "t.status"}},
-	model.LayerServicePoint: {{"name", "t.name"}, {"kind", "t.kind"}},
-	model.LayerIncident: {{"name", "t.title"}, {"code", "t.code"}, {"status", "t.status"},
-		{"category", "t.category"}, {"priority", "t.priority::int"}, {"overdue", overdueSQL}},
-}
-
 // globalIDSQL is model.GlobalID computed by PostgreSQL: base64url, unpadded, of "LAYER:id".
 func globalIDSQL(l model.Layer) string {
 	return `rtrim(translate(encode(convert_to('` + string(l) + `:' || t.id, 'UTF8'), 'base64'), E'+/\n', '-_'), '=')`
