@@ -41,7 +41,8 @@ const (
 // left out so that no cross-site form can post a mutation without a CORS preflight.
 func newGraphQL(st *store.Store, hub *live.Hub, an *authenticator, au *auditor, adm *admission, cfg config, log *slog.Logger, m *metrics) http.Handler {
 	r := &resolvers.Resolver{Store: st, Live: hub, Log: log, Cursor: resolvers.NewCursors(cfg.CursorSecret)}
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: r, Complexity: complexity()}))
+	es := graph.NewExecutableSchema(graph.Config{Resolvers: r, Complexity: complexity()})
+	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 10 * time.Second,
 		InitTimeout:           10 * time.Second,
@@ -78,7 +79,7 @@ func newGraphQL(st *store.Store, hub *live.Hub, an *authenticator, au *auditor, 
 	srv.Use(shapeLimit{})
 	srv.Use(&roleLimits{})
 	srv.Use(&extension.ComplexityLimit{Func: roleComplexity(cfg.ComplexityLimit)})
-	srv.AroundFields(guardFields)
+	srv.AroundFields(resolvers.NewFieldGuard(es.Schema()).Around)
 	srv.SetErrorPresenter(presenter(log, m))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.Error("panic in resolver", "id", reqID(ctx), "panic", fmt.Sprint(v))

@@ -1598,7 +1598,7 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema/access.graphqls", Input: `"One request made with a credential."
+	{Name: "../schema/audit.graphqls", Input: `"One request made with a credential."
 type AuditEntry {
   id: ID!
   at: DateTime!
@@ -1636,6 +1636,12 @@ interface Node {
 }
 
 enum Layer { GRID BUILDING PARTY_UNIT CAMERA SERVICE_POINT INCIDENT }
+
+"""
+The layer whose data a type or field holds: a caller whose role may not read that layer
+gets FORBIDDEN for it. A connection or edge holds its nodes' layer.
+"""
+directive @layer(is: Layer!) on OBJECT | FIELD_DEFINITION
 enum CRS { WGS84 CGCS2000 GCJ02 BD09 }
 
 "Something drawn on the map."
@@ -1704,18 +1710,18 @@ type NearbyFeature {
 
 "Counts inside an area or grid; additive over a grid's children."
 type Stats {
-  population: Int!
-  households: Int!
-  buildings: Int!
-  cameras: Int!
-  camerasOnline: Int!
-  partyUnits: Int!
-  servicePoints: Int!
-  incidents: Int!
+  population: Int! @layer(is: BUILDING)
+  households: Int! @layer(is: BUILDING)
+  buildings: Int! @layer(is: BUILDING)
+  cameras: Int! @layer(is: CAMERA)
+  camerasOnline: Int! @layer(is: CAMERA)
+  partyUnits: Int! @layer(is: PARTY_UNIT)
+  servicePoints: Int! @layer(is: SERVICE_POINT)
+  incidents: Int! @layer(is: INCIDENT)
   "Not RESOLVED, CLOSED or REJECTED."
-  openIncidents: Int!
+  openIncidents: Int! @layer(is: INCIDENT)
   "Open and past dueAt."
-  overdueIncidents: Int!
+  overdueIncidents: Int! @layer(is: INCIDENT)
 }
 
 type Query {
@@ -1743,7 +1749,7 @@ type Query {
   stats(area: AreaInput, gridCode: String): Stats!
 }
 `, BuiltIn: false},
-	{Name: "../schema/building.graphqls", Input: `type Building implements Node & Feature {
+	{Name: "../schema/building.graphqls", Input: `type Building implements Node & Feature @layer(is: BUILDING) {
   id: ID!
   layer: Layer!
   name: String!
@@ -1767,7 +1773,7 @@ extend type Query {
 	{Name: "../schema/camera.graphqls", Input: `enum CameraKind { XUELIANG YUNYAN }
 enum CameraStatus { ONLINE OFFLINE FAULT }
 
-type Camera implements Node & Feature {
+type Camera implements Node & Feature @layer(is: CAMERA) {
   id: ID!
   layer: Layer!
   name: String!
@@ -1792,7 +1798,7 @@ extend type Query {
 	{Name: "../schema/grid.graphqls", Input: `enum GridLevel { DISTRICT STREET COMMUNITY GRID }
 
 "A unit of the district's grid hierarchy: DISTRICT → STREET → COMMUNITY → GRID. Children tile their parent."
-type Grid implements Node & Feature {
+type Grid implements Node & Feature @layer(is: GRID) {
   id: ID!
   layer: Layer!
   name: String!
@@ -1830,7 +1836,7 @@ extend type Query {
 	{Name: "../schema/incident.graphqls", Input: `enum IncidentSource { WECHAT HOTLINE POLICE_24H GRID_PATROL CAMERA OTHER }
 enum IncidentStatus { REPORTED ACCEPTED DISPATCHED IN_PROGRESS RESOLVED CLOSED REJECTED }
 
-type IncidentEvent {
+type IncidentEvent @layer(is: INCIDENT) {
   at: DateTime!
   from: IncidentStatus
   to: IncidentStatus!
@@ -1839,7 +1845,7 @@ type IncidentEvent {
   actor: String
 }
 
-type Incident implements Node & Feature {
+type Incident implements Node & Feature @layer(is: INCIDENT) {
   id: ID!
   layer: Layer!
   "The title."
@@ -1859,7 +1865,7 @@ type Incident implements Node & Feature {
   overdue: Boolean!
   timeline: [IncidentEvent!]!
   "Cameras within radiusMeters (0..2000), nearest first."
-  nearbyCameras(radiusMeters: Float = 200): [NearbyFeature!]!
+  nearbyCameras(radiusMeters: Float = 200): [NearbyFeature!]! @layer(is: CAMERA)
   description: String
   "Money involved in a dispute, in yuan."
   amountYuan: Float
@@ -1882,7 +1888,7 @@ extend type Query {
 }
 
 "A category of incident and the time limit it sets (GB/T 30428.2 major classes and the hub's own)."
-type IncidentCategory {
+type IncidentCategory @layer(is: INCIDENT) {
   name: String!
   majorClass: String!
   "Clock hours to resolve, when the limit is in hours; null when it counts working days."
@@ -1936,7 +1942,7 @@ type Subscription {
 	{Name: "../schema/party.graphqls", Input: `enum PartyUnitKind { COMMUNITY_COMMITTEE GRID_BRANCH BUILDING_GROUP }
 
 "社区党组织 → 网格党支部 → 楼栋党小组."
-type PartyUnit implements Node & Feature {
+type PartyUnit implements Node & Feature @layer(is: PARTY_UNIT) {
   id: ID!
   layer: Layer!
   name: String!
@@ -1958,7 +1964,7 @@ extend type Query {
 `, BuiltIn: false},
 	{Name: "../schema/service.graphqls", Input: `enum ServicePointKind { LEGAL_SERVICE MEDIATION CIVILIZATION_PRACTICE ENFORCEMENT STUDIO POLICE }
 
-type ServicePoint implements Node & Feature {
+type ServicePoint implements Node & Feature @layer(is: SERVICE_POINT) {
   id: ID!
   layer: Layer!
   name: String!
