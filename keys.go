@@ -12,26 +12,62 @@ import (
 	"gridhub/store"
 )
 
+// keysConfig is the keys subcommand and its flags.
+type keysConfig struct {
+	db                *dbConfig
+	cmd               string // create, list or revoke
+	policy            *auth.Policy
+	role, name, fence string
+	expires           time.Duration
+	args              []string
+}
+
+const keysUsage = "keys: create -role R -name N [-fence CODE] [-expires DURATION] | list | revoke PREFIX"
+
+func parseKeys(args []string, getenv func(string) string) (keysConfig, error) {
+	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
+		return keysConfig{}, errors.New(keysUsage)
+	}
+	fs, db := newFlags("keys "+args[0], getenv)
+	c := keysConfig{db: db, cmd: args[0]}
+	policy := policyFlag(fs, getenv)
+	if c.cmd == "create" {
+		fs.StringVar(&c.role, "role", "", "the key's role")
+		fs.StringVar(&c.name, "name", "", "who the key is for")
+		fs.StringVar(&c.fence, "fence", "", "the grid code a fenced role's key is cut to")
+		fs.DurationVar(&c.expires, "expires", 0, "lifetime, e.g. 2160h; 0: no expiry")
+	}
+	if err := parse(fs, args[1:]); err != nil {
+		return c, err
+	}
+	c.args = fs.Args()
+	var err error
+	if c.policy, err = auth.LoadPolicy(*policy); err != nil {
+		return c, err
+	}
+	return c, db.check()
+}
+
 // runKeys manages API keys: a new key is shown once and only its hash is kept.
-func runKeys(ctx context.Context, st *store.Store, cfg config, cmd string, out io.Writer) error {
-	switch cmd {
+func runKeys(ctx context.Context, st *store.Store, cfg keysConfig, out io.Writer) error {
+	switch cfg.cmd {
 	case "create":
-		role, ok := cfg.Policy.Roles[cfg.KeyRole]
+		role, ok := cfg.policy.Roles[cfg.role]
 		if !ok {
 			return fmt.Errorf("keys create: --role must be one of the policy's roles")
 		}
-		if cfg.KeyName == "" {
+		if cfg.name == "" {
 			return fmt.Errorf("keys create: --name is required")
 		}
-		k := store.APIKey{Name: cfg.KeyName, Role: cfg.KeyRole}
+		k := store.APIKey{Name: cfg.name, Role: cfg.role}
 		switch {
-		case cfg.KeyFence != "":
-			k.FenceCode = &cfg.KeyFence
+		case cfg.fence != "":
+			k.FenceCode = &cfg.fence
 		case role.FenceFromKey:
 			return fmt.Errorf("keys create: the %s role needs --fence GRIDCODE", role.Name)
 		}
-		if cfg.KeyExpires > 0 {
-			t := time.Now().Add(cfg.KeyExpires)
+		if cfg.expires > 0 {
+			t := time.Now().Add(cfg.expires)
 			k.ExpiresAt = &t
 		}
 		for {
@@ -67,35 +103,18 @@ func runKeys(ctx context.Context, st *store.Store, cfg config, cmd string, out i
 		}
 		return w.Flush()
 	case "revoke":
-		if len(cfg.KeyArgs) != 1 {
+		if len(cfg.args) != 1 {
 			return fmt.Errorf("keys revoke: give the key's prefix")
 		}
-		if err := st.RevokeKey(ctx, cfg.KeyArgs[0]); errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("keys revoke: no key has the prefix %q", cfg.KeyArgs[0])
+		if err := st.RevokeKey(ctx, cfg.args[0]); errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("keys revoke: no key has the prefix %q", cfg.args[0])
 		} else if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "revoked %s\n", cfg.KeyArgs[0])
+		fmt.Fprintf(out, "revoked %s\n", cfg.args[0])
 		return nil
 	}
-	return fmt.Errorf("keys: unknown command %q", cmd)
-}
-
-// putDemoKeys writes the published demo keys, one per built-in role.
-func putDemoKeys(ctx context.Context, st *store.Store, out io.Writer) error {
-	fmt.Fprintln(out, "gridhub: demo keys (published: for this local demo only):")
-	for _, d := range auth.DemoKeys {
-		prefix, _ := auth.KeyPrefix(d.Key)
-		k := store.APIKey{Prefix: prefix, Hash: auth.HashKey(d.Key), Name: d.Name, Role: d.Role}
-		if d.Fence != "" {
-			k.FenceCode = &d.Fence
-		}
-		if err := st.PutKey(ctx, k); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "  %-16s %s\n", d.Role, d.Key)
-	}
-	return nil
+	return fmt.Errorf("keys: unknown command %q", cfg.cmd)
 }
 
 func deref(s *string) string {

@@ -7,10 +7,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"gridhub/auth"
 	"gridhub/internal/testdb"
 )
 
@@ -68,4 +71,51 @@ func TestProfilesOnTheirOwnAddress(t *testing.T) {
 	if code, body := get("http://" + api + "/debug/pprof/heap?debug=1"); strings.Contains(body, "heap profile") {
 		t.Errorf("the API's address served a profile (%d)", code)
 	}
+}
+
+func TestPolicyAndKeysFromTheCommandLine(t *testing.T) {
+	db := testdb.New(t)
+	run1 := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		env := map[string]string{"DATABASE_URL": db.URL + "&search_path=" + db.Schema + ",public"}
+		err := run(context.Background(), args, func(k string) string { return env[k] }, &out, nil)
+		return out.String(), err
+	}
+	t.Run("keys create shows a key once and keys list shows its prefix, not the key", func(t *testing.T) {
+		out, err := run1("keys", "create", "-role", "judicial", "-name", "区司法局", "-expires", "720h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := strings.Fields(out)[0]
+		prefix, ok := auth.KeyPrefix(key)
+		if !ok {
+			t.Fatalf("output %q has no key", out)
+		}
+		list, err := run1("keys", "list")
+		if err != nil || !strings.Contains(list, prefix) || strings.Contains(list, key) {
+			t.Errorf("list %q: want the prefix %s and never the key", list, prefix)
+		}
+		if _, err := run1("keys", "revoke", prefix); err != nil {
+			t.Error(err)
+		}
+		if list, _ := run1("keys", "list"); !strings.Contains(list, "revoked") {
+			t.Errorf("list after revoke: %q", list)
+		}
+	})
+	t.Run("a street office key needs a fence", func(t *testing.T) {
+		if _, err := run1("keys", "create", "-role", "street_office", "-name", "x"); err == nil {
+			t.Error("created a street office key without --fence")
+		}
+	})
+	t.Run("a bad policy stops the program with the reason", func(t *testing.T) {
+		bad := filepath.Join(t.TempDir(), "policy.yaml")
+		_ = os.WriteFile(bad, []byte("roles:\n  x:\n    layers: [GRID, SPACESHIP]\n    rate: {perSecond: 1, burst: 1}\n    complexity: 100\n"), 0o600)
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"serve"}, func(k string) string {
+			return map[string]string{"DATABASE_URL": db.URL, "GRIDHUB_POLICY": bad}[k]
+		}, &out, nil)
+		if err == nil || !strings.Contains(err.Error(), "SPACESHIP") {
+			t.Errorf("got %v, want an error naming the unknown layer", err)
+		}
+	})
 }

@@ -1,5 +1,7 @@
 package auth
 
+import "gridhub/store"
+
 // DemoKey is a key with a published value, for trying the roles on a local demo
 // district. Never use these on a server others can reach.
 type DemoKey struct {
@@ -14,4 +16,14 @@ var DemoKeys = []DemoKey{
 	{"gh_dec0de03_demo-judicial-00000000000000000000000000000", "演示·司法所", "judicial", ""},
 	{"gh_dec0de04_demo-city-management-0000000000000000000000", "演示·城管局", "city_management", ""},
 	{"gh_dec0de05_demo-public-0000000000000000000000000000000", "演示·公众", "public", ""},
+}
+
+// APIKey is d as the store keeps it: its prefix and hash, never the key.
+func (d DemoKey) APIKey() store.APIKey {
+	prefix, _ := KeyPrefix(d.Key)
+	k := store.APIKey{Prefix: prefix, Hash: HashKey(d.Key), Name: d.Name, Role: d.Role}
+	if d.Fence != "" {
+		k.FenceCode = &d.Fence
+	}
+	return k
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,81 +34,6 @@ func (e *InvalidTransitionError) Error() string {
 	return fmt.Sprintf("cannot move an incident from %s to %s", e.From, e.To)
 }
 
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-const categoriesSQL = `SELECT name, major_class, extract(epoch FROM time_limit)::float8, working_days, default_priority
-FROM incident_categories ORDER BY sort_order, name`
-
-func readCategories(ctx context.Context, q querier) ([]model.IncidentCategory, error) {
-	rows, err := q.Query(ctx, categoriesSQL)
-	if err != nil {
-		return nil, wrap(err, "read incident categories")
-	}
-	cats, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (model.IncidentCategory, error) {
-		var c model.IncidentCategory
-		var secs float64
-		var working bool
-		err := r.Scan(&c.Name, &c.MajorClass, &secs, &working, &c.DefaultPriority)
-		setLimit(&c, secs, working)
-		return c, err
-	})
-	return cats, wrap(err, "read incident categories")
-}
-
-// setLimit reads a time_limit interval: '10 days' counted in working days is a count of
-// whole days; otherwise it is clock time.
-func setLimit(c *model.IncidentCategory, secs float64, working bool) {
-	if working {
-		c.WorkingDays = int(secs / 86400)
-	} else {
-		c.Limit = time.Duration(secs * float64(time.Second))
-	}
-}
-
-// Categories lists the incident categories in their display order.
-func (s *Store) Categories(ctx context.Context) ([]model.IncidentCategory, error) {
-	return readCategories(ctx, s.pool)
-}
-
-// categoryTTL is how long the categories read for reports are trusted; they are
-// reference data that migrations change.
-const categoryTTL = time.Minute
-
-// categoryCache holds the categories by name, so that a report computes its due time
-// (model.IncidentCategory.DueAt) without a round trip of its own.
-type categoryCache struct {
-	mu     sync.Mutex
-	read   time.Time
-	byName map[string]model.IncidentCategory
-}
-
-// category is the named category; a name not in the cache reads the categories again
-// once, so that one added since is found.
-func (s *Store) category(ctx context.Context, name string) (model.IncidentCategory, bool, error) {
-	c := &s.categories
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	cat, ok := c.byName[name]
-	switch age := time.Since(c.read); {
-	case ok && age < categoryTTL:
-		return cat, true, nil
-	case !ok && age < time.Second:
-		return cat, false, nil // read just now: unknown names do not each read again
-	}
-	cats, err := readCategories(ctx, s.pool)
-	if err != nil {
-		return model.IncidentCategory{}, false, err
-	}
-	c.byName, c.read = make(map[string]model.IncidentCategory, len(cats)), time.Now()
-	for _, cat := range cats {
-		c.byName[cat.Name] = cat
-	}
-	cat, ok = c.byName[name]
-	return cat, ok, nil
-}
-
 // Report is a validated report, its location in WGS84.
 type Report struct {
 	Title       string
@@ -128,22 +52,6 @@ func (r *Report) hash() []byte {
 		strconv.FormatFloat(r.Lon, 'f', 7, 64), strconv.FormatFloat(r.Lat, 'f', 7, 64), r.Priority})
 	h := sha256.Sum256(b)
 	return h[:]
-}
-
-// notify is the call that tells every instance's listener that an incident changed; the
-// channel is per schema so that deployments (and test schemas) sharing a database stay
-// apart. event and incident are SQL expressions for the two ids.
-func notify(event, incident string) string {
-	return `pg_notify('gridhub_incidents_' || current_schema(), json_build_object('e', ` + event + `, 'i', ` + incident + `)::text)`
-}
-
-var notifySQL = `SELECT ` + notify("$1::bigint", "$2::bigint")
-
-// IncidentChannel is the LISTEN channel notify writes to.
-func (s *Store) IncidentChannel(ctx context.Context) (string, error) {
-	var ch string
-	err := s.pool.QueryRow(ctx, `SELECT 'gridhub_incidents_' || current_schema()`).Scan(&ch)
-	return ch, wrap(err, "name the incident channel")
 }
 
 // reportSQL files a report in one statement, atomic without a transaction of its own:
@@ -329,75 +237,4 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, id, now, string(from), string(to)
 		return wrap(err, "notify")
 	}
 	return wrap(tx.Commit(ctx), "commit transition")
-}
-
-// Change is one timeline entry as the live listener sees it.
-type Change struct {
-	Event    int64
-	Incident int64
-}
-
-// ChangesSince lists timeline entries with ids above after, oldest first, at most limit:
-// what a listener that lost its connection missed.
-func (s *Store) ChangesSince(ctx context.Context, after int64, limit int) ([]Change, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, incident_id FROM incident_events WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
-	if err != nil {
-		return nil, wrap(err, "read changes")
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Change, error) {
-		var c Change
-		return c, r.Scan(&c.Event, &c.Incident)
-	})
-	return out, wrap(err, "read changes")
-}
-
-// LastChange is the newest timeline entry's id (0 when there is none).
-func (s *Store) LastChange(ctx context.Context) (int64, error) {
-	var id int64
-	err := s.pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM incident_events`).Scan(&id)
-	return id, wrap(err, "read last change")
-}
-
-// Placed is an incident with where it is: its point and its grid's code ("" outside grids).
-type Placed struct {
-	Incident *model.Incident
-	Point    [2]float64
-	GridCode string
-}
-
-// IncidentPoints loads incidents with their places, for matching live subscribers'
-// areas and fences.
-func (s *Store) IncidentPoints(ctx context.Context, ids []int64) (map[int64]Placed, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+layers[model.LayerIncident].cols+`, ST_X(t.geom), ST_Y(t.geom),
-  coalesce((SELECT g.code FROM grids g WHERE g.id = t.grid_id), '') FROM incidents t WHERE t.id = ANY($1)`, ids)
-	if err != nil {
-		return nil, wrap(err, "load changed incidents")
-	}
-	out := map[int64]Placed{}
-	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
-		var p Placed
-		i, err := scanIncident(r, &p.Point[0], &p.Point[1], &p.GridCode)
-		if err == nil {
-			p.Incident = i
-			out[i.DBID] = p
-		}
-		return struct{}{}, err
-	})
-	return out, wrap(err, "load changed incidents")
-}
-
-// GridGeometryWKB is a grid's polygon as WKB, for matching points against it in Go.
-func (s *Store) GridGeometryWKB(ctx context.Context, code string) ([]byte, error) {
-	var b []byte
-	err := s.pool.QueryRow(ctx, `SELECT ST_AsBinary(geom) FROM grids WHERE code = $1`, code).Scan(&b)
-	return b, wrap(err, "load grid geometry")
-}
-
-// ListenConn opens a connection of its own for LISTEN, outside the pool (a listening
-// connection is held for good), with the pool's settings.
-func (s *Store) ListenConn(ctx context.Context) (*pgx.Conn, error) {
-	cfg := s.pool.Config().ConnConfig.Copy()
-	cfg.RuntimeParams["application_name"] = "gridhub-listener"
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	return conn, wrap(err, "connect listener")
 }

@@ -1,0 +1,164 @@
+package auth
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"gridhub/model"
+	"gridhub/store"
+)
+
+// Authenticator turns a request's credential into a principal: an API key, a JWT, or the
+// anonymous role. Failed attempts are limited per client address so that keys cannot be
+// guessed at speed; every principal is limited to its role's rate.
+type Authenticator struct {
+	st        *store.Store
+	policy    *Policy
+	anonymous string // role of callers without a credential; "" refuses them
+	jwt       *JWTConfig
+	log       *slog.Logger
+	keyTTL    time.Duration
+	failRate  Rate
+
+	mu       sync.Mutex
+	keys     map[string]cachedKey
+	failures *limiters // failed sign-ins by client address
+	rates    *limiters // requests by key, or by principal and address
+}
+
+// Options tunes an Authenticator.
+type Options struct {
+	// Anonymous is the role of callers without a credential; "" refuses them.
+	Anonymous string
+	// JWT verifies departments' tokens; nil or empty accepts none.
+	JWT *JWTConfig
+	// KeyTTL is how long a verified key is trusted before it is read again: a revocation
+	// takes effect within it.
+	KeyTTL time.Duration
+	// Failures is the rate of failed sign-ins allowed per client address.
+	Failures Rate
+}
+
+type cachedKey struct {
+	k  store.APIKey
+	at time.Time
+}
+
+// NewAuthenticator authenticates against the keys in st and the roles of policy.
+func NewAuthenticator(st *store.Store, policy *Policy, o Options, log *slog.Logger) *Authenticator {
+	return &Authenticator{st: st, policy: policy, anonymous: o.Anonymous, jwt: o.JWT, log: log, keyTTL: o.KeyTTL,
+		failRate: o.Failures, keys: map[string]cachedKey{}, failures: newLimiters(), rates: newLimiters()}
+}
+
+var errUnauthenticated = model.Errorf(model.CodeUnauthenticated, "the credential is missing, malformed, unknown, expired or revoked")
+
+// Principal authenticates a bearer credential ("" for none). A refusal is a
+// *model.Error (UNAUTHENTICATED); any other error means the keys could not be read.
+func (a *Authenticator) Principal(ctx context.Context, credential string) (*Principal, error) {
+	if credential == "" {
+		if a.anonymous == "" {
+			return nil, model.Errorf(model.CodeUnauthenticated, "a credential is required: send Authorization: Bearer <key>")
+		}
+		return &Principal{Name: "anonymous", Role: a.policy.Roles[a.anonymous]}, nil
+	}
+	if LooksLikeKey(credential) {
+		return a.keyPrincipal(ctx, credential)
+	}
+	if a.jwt.Enabled() && strings.Count(credential, ".") == 2 {
+		c, err := a.jwt.Verify(credential)
+		if err != nil {
+			a.log.InfoContext(ctx, "token refused", "err", err.Error())
+			return nil, errUnauthenticated
+		}
+		role, ok := a.policy.Roles[c.Role]
+		if !ok {
+			return nil, errUnauthenticated
+		}
+		p := &Principal{Name: "jwt:" + c.Subject, Role: role, FenceCode: role.FenceCode, FencePolygon: role.FencePolygon}
+		if role.FenceFromKey {
+			if c.Fence == "" {
+				return nil, model.Errorf(model.CodeUnauthenticated, "the token names no grid for its fenced role")
+			}
+			p.FenceCode = c.Fence
+		}
+		return p, nil
+	}
+	return nil, errUnauthenticated
+}
+
+func (a *Authenticator) keyPrincipal(ctx context.Context, key string) (*Principal, error) {
+	prefix, ok := KeyPrefix(key)
+	if !ok {
+		return nil, errUnauthenticated
+	}
+	a.mu.Lock()
+	c, hit := a.keys[prefix]
+	a.mu.Unlock()
+	if !hit || time.Since(c.at) > a.keyTTL {
+		k, err := a.st.KeyByPrefix(ctx, prefix)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errUnauthenticated
+		}
+		if err != nil {
+			return nil, err
+		}
+		c = cachedKey{k, time.Now()}
+		a.mu.Lock()
+		a.keys[prefix] = c
+		a.mu.Unlock()
+	}
+	k := c.k
+	if subtle.ConstantTimeCompare(k.Hash, HashKey(key)) != 1 || k.RevokedAt != nil ||
+		(k.ExpiresAt != nil && time.Now().After(*k.ExpiresAt)) {
+		return nil, errUnauthenticated
+	}
+	role, ok := a.policy.Roles[k.Role]
+	if !ok {
+		a.log.WarnContext(ctx, "key has a role the policy does not define", "prefix", prefix, "role", k.Role)
+		return nil, errUnauthenticated
+	}
+	p := &Principal{KeyID: &k.ID, Name: k.Name, Role: role, FenceCode: role.FenceCode, FencePolygon: role.FencePolygon}
+	if k.FenceCode != nil {
+		p.FenceCode = *k.FenceCode
+	} else if role.FenceFromKey {
+		a.log.WarnContext(ctx, "key of a fenced role names no grid", "prefix", prefix)
+		return nil, errUnauthenticated
+	}
+	return p, nil
+}
+
+// SignInAllowed reports whether client may try a credential now, and if not how long
+// until it may: its failed sign-ins are over their rate.
+func (a *Authenticator) SignInAllowed(client string) (bool, time.Duration) {
+	return a.failures.peek(client)
+}
+
+// SignInFailed counts a failed sign-in against client.
+func (a *Authenticator) SignInFailed(client string) {
+	a.failures.take(client, a.failRate.PerSecond, int(a.failRate.Burst))
+}
+
+// Spend takes one request from p's rate (per key; per principal and client address for
+// callers without one), and says how long to wait when there is none left.
+func (a *Authenticator) Spend(p *Principal, client string) (bool, time.Duration) {
+	key := p.Name + "@" + client
+	if p.KeyID != nil {
+		key = fmt.Sprint("key:", *p.KeyID)
+	}
+	return a.rates.take(key, p.Role.Rate.PerSecond, int(p.Role.Rate.Burst))
+}
+
+// Bearer reads the credential of an "Authorization: Bearer <credential>" header (or a
+// bare credential, as some clients send it).
+func Bearer(header string) string {
+	if scheme, cred, ok := strings.Cut(strings.TrimSpace(header), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(cred)
+	}
+	return strings.TrimSpace(header)
+}

@@ -1,0 +1,74 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"gridhub/auth"
+	"gridhub/model"
+	"gridhub/resolvers"
+)
+
+// authenticate puts the caller's principal on every request to the API and the tiles,
+// or answers for itself: 401 for a bad credential, 429 past the caller's rate or past
+// the failed sign-ins its address is allowed, 503 when the keys cannot be read.
+func authenticate(an *auth.Authenticator, log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client := clientAddr(r)
+		if ok, wait := an.SignInAllowed(client); !ok {
+			refuse(w, http.StatusTooManyRequests, wait, model.CodeRateLimited, "too many failed sign-ins from this address; try again later")
+			return
+		}
+		cred := auth.Bearer(r.Header.Get("Authorization"))
+		if cred == "" && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			// Browsers cannot send headers with a websocket: the credential comes in
+			// connection_init, checked by the websocket transport.
+			next.ServeHTTP(w, r)
+			return
+		}
+		p, err := an.Principal(r.Context(), cred)
+		if err != nil {
+			var coded *model.Error
+			if !errors.As(err, &coded) {
+				log.ErrorContext(r.Context(), "authenticate", "err", err)
+				refuse(w, http.StatusServiceUnavailable, 0, model.CodeUnavailable, "the database is unavailable; try again shortly")
+				return
+			}
+			an.SignInFailed(client)
+			refuse(w, http.StatusUnauthorized, 0, coded.Code, coded.Message)
+			return
+		}
+		if ok, wait := an.Spend(p, client); !ok {
+			refuse(w, http.StatusTooManyRequests, wait, model.CodeRateLimited,
+				fmt.Sprintf("rate limit of %g requests a second exceeded; retry after %s", p.Role.Rate.PerSecond, wait.Round(time.Millisecond)))
+			return
+		}
+		ctx := resolvers.WithActor(auth.With(r.Context(), p), p.Name)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// refuse answers before GraphQL runs, in the shape GraphQL clients read.
+func refuse(w http.ResponseWriter, status int, retry time.Duration, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	if retry > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(retry.Seconds()))))
+	}
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": code}}}})
+}

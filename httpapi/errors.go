@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"gridhub/geo"
+	"gridhub/internal/requestid"
+	"gridhub/model"
+	"gridhub/store"
+)
+
+var errPanic = errors.New("panic")
+
+// problemCodes are the error codes of geo's input problems.
+var problemCodes = map[geo.Problem]string{
+	geo.ProblemArea:       model.CodeBadArea,
+	geo.ProblemGeometry:   model.CodeBadGeometry,
+	geo.ProblemComplexity: model.CodeTooComplex,
+	geo.ProblemRange:      model.CodeOutOfRange,
+	geo.ProblemInput:      model.CodeBadInput,
+}
+
+// presenter gives every error a stable extensions.code and a message safe to show:
+// ours say what was wrong; anything else is logged in full and answered as INTERNAL
+// with the request id.
+func presenter(log *slog.Logger, m *metrics) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		var coded *model.Error
+		var invalid *geo.Error
+		code, _ := gerr.Extensions["code"].(string)
+		switch {
+		case errors.As(err, &coded):
+			code, gerr.Message = coded.Code, coded.Message
+		case errors.As(err, &invalid):
+			code, gerr.Message = problemCodes[invalid.Problem], invalid.Message
+		case errors.Is(err, store.ErrUnavailable):
+			code, gerr.Message = model.CodeUnavailable, "the database is unavailable; try again shortly"
+		case errors.Is(err, store.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+			// The database is up: the request had more work than time (see tiles.fail).
+			code, gerr.Message = model.CodeUnavailable, "the request took too long and was stopped"
+		case code == "COMPLEXITY_LIMIT_EXCEEDED":
+			code = model.CodeTooComplex
+		case code != "":
+			// gqlgen's own parse and validation errors keep their codes and messages.
+		case isInputError(err):
+			code = model.CodeBadInput
+		default:
+			log.ErrorContext(ctx, "internal error", "err", err.Error(), "path", gerr.Path.String())
+			code, gerr.Message = model.CodeInternal, "internal error (request id "+requestid.From(ctx)+")"
+		}
+		if gerr.Extensions == nil {
+			gerr.Extensions = map[string]any{}
+		}
+		gerr.Extensions["code"] = code
+		m.errors.WithLabelValues(code).Inc()
+		return gerr
+	}
+}
+
+// isInputError reports gqlgen's own messages about argument values (a gqlerror that
+// wraps nothing): they describe the caller's input, not our internals.
+func isInputError(err error) bool {
+	var g *gqlerror.Error
+	return errors.As(err, &g) && g.Err == nil && g.Message != ""
+}

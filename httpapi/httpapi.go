@@ -1,0 +1,117 @@
+// Package httpapi is gridhub's HTTP layer: the routes (GraphQL, tiles and TileJSON,
+// GraphiQL, the map page, health and metrics), the middleware every request passes
+// (request id, CORS, authentication and rate limits, body cap, deadline) and what runs
+// around GraphQL operations (limits, admission, audit, the error presenter).
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/cors"
+
+	"gridhub/auth"
+	"gridhub/internal/requestid"
+	"gridhub/live"
+	"gridhub/loaders"
+	"gridhub/store"
+	"gridhub/web/graphiql"
+	"gridhub/web/mapui"
+)
+
+// Config is what the handler serves with.
+type Config struct {
+	// CORSOrigins are the browser origins allowed to call the API (and open its websocket).
+	CORSOrigins []string
+	// CursorSecret signs page cursors; instances behind one address need the same.
+	CursorSecret []byte
+	// RequestTimeout is every request's deadline (subscriptions excepted).
+	RequestTimeout time.Duration
+	// MaxBodyBytes is the largest request body.
+	MaxBodyBytes int64
+	// ComplexityLimit is the query cost allowed a caller without a role.
+	ComplexityLimit int
+	// ExecBudget is the total query cost executing at once; 0 is no limit.
+	ExecBudget int64
+
+	// TileClusterBelow: vector tiles of point layers hold clusters at zooms below it.
+	TileClusterBelow int
+	// TileClusterAbove: from TileClusterBelow on, a point layer holding more features than
+	// this in a tile comes as clusters too (0: never).
+	TileClusterAbove int
+	// Basemap is an XYZ tile URL template the map page draws under the hub's layers
+	// (empty: a plain background).
+	Basemap            string
+	BasemapAttribution string
+
+	// Policy is the roles; AnonymousRole the one of callers without a credential ("": refused).
+	Policy        *auth.Policy
+	AnonymousRole string
+	JWT           *auth.JWTConfig
+	KeyCacheTTL   time.Duration
+	// AuthFailures limits failed sign-ins per client address.
+	AuthFailures auth.Rate
+	// AllowList, when set, is the only operations (by SHA-256 of their text) served.
+	AllowList map[string]bool
+}
+
+// New builds the handler over st; the closer stops its background work (live updates,
+// the audit writer) once the server has stopped taking requests.
+func New(st *store.Store, cfg Config, log *slog.Logger) (http.Handler, func()) {
+	log = slog.New(requestid.Handler(log.Handler()))
+	reg := prometheus.NewRegistry()
+	m := newMetrics(reg, st)
+	hub := live.New(st, log)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = hub.Run(ctx)
+	}()
+	an := auth.NewAuthenticator(st, cfg.Policy, auth.Options{Anonymous: cfg.AnonymousRole, JWT: cfg.JWT,
+		KeyTTL: cfg.KeyCacheTTL, Failures: cfg.AuthFailures}, log)
+	au := newAuditor(st, log, reg)
+	gql := newGraphQL(st, hub, an, au, newAdmission(cfg.ExecBudget, reg), cfg, log, m)
+	authenticated := func(h http.Handler) http.Handler {
+		return authenticate(an, log, withTimeout(cfg.RequestTimeout, h))
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", limitBody(cfg.MaxBodyBytes, authenticated(loaders.Middleware(st, gql))))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := st.Ping(ctx); err != nil {
+			log.WarnContext(ctx, "not ready: database unreachable", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("database unavailable\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	tl := &tiles{st: st, log: log, opts: store.TileOptions{ClusterBelow: cfg.TileClusterBelow, ClusterAbove: cfg.TileClusterAbove}}
+	mux.Handle("GET /tiles/{layer}/{z}/{x}/{y}", authenticated(http.HandlerFunc(tl.tile)))
+	mux.Handle("GET /tiles/{file}", withTimeout(cfg.RequestTimeout, http.HandlerFunc(tl.tileJSON)))
+	mux.Handle("/map/", mapui.Handler(mapui.Options{Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, ClusterBelow: cfg.TileClusterBelow}))
+	mux.Handle("/", graphiql.Handler())
+
+	c := cors.New(cors.Options{
+		AllowedOrigins:   cfg.CORSOrigins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders:   []string{"Content-Type", "Authorization", "X-Request-ID"},
+		ExposedHeaders:   []string{"X-Request-ID", "Retry-After"},
+		AllowCredentials: false,
+		MaxAge:           600,
+	})
+	return tagRequest(accessLog(log, c.Handler(mux))), func() { stop(); <-done; au.close() }
+}

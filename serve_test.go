@@ -1,0 +1,70 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"gridhub/store"
+)
+
+func TestServeFlags(t *testing.T) {
+	env := func(kv map[string]string) func(string) string {
+		return func(k string) string {
+			if k == "DATABASE_URL" {
+				return "postgres://x/y"
+			}
+			return kv[k]
+		}
+	}
+	t.Run("the cluster zoom defaults to 14 and comes from the environment or a flag", func(t *testing.T) {
+		for _, tc := range []struct {
+			env  map[string]string
+			args []string
+			want int
+		}{
+			{nil, nil, 14},
+			{map[string]string{"GRIDHUB_TILE_CLUSTER_BELOW": "12"}, nil, 12},
+			{map[string]string{"GRIDHUB_TILE_CLUSTER_BELOW": "12"}, []string{"-tile-cluster-below", "0"}, 0},
+		} {
+			c, err := parseServe(tc.args, env(tc.env))
+			if err != nil || c.http.TileClusterBelow != tc.want {
+				t.Errorf("env %v, args %v: %d, %v; want %d", tc.env, tc.args, c.http.TileClusterBelow, err, tc.want)
+			}
+		}
+	})
+	t.Run("the density cut defaults to store.DefaultClusterAbove and comes from the environment or a flag", func(t *testing.T) {
+		for _, tc := range []struct {
+			env  map[string]string
+			args []string
+			want int
+		}{
+			{nil, nil, store.DefaultClusterAbove},
+			{map[string]string{"GRIDHUB_TILE_CLUSTER_ABOVE": "2000"}, nil, 2000},
+			{map[string]string{"GRIDHUB_TILE_CLUSTER_ABOVE": "2000"}, []string{"-tile-cluster-above", "0"}, 0},
+		} {
+			c, err := parseServe(tc.args, env(tc.env))
+			if err != nil || c.http.TileClusterAbove != tc.want {
+				t.Errorf("env %v, args %v: %d, %v; want %d", tc.env, tc.args, c.http.TileClusterAbove, err, tc.want)
+			}
+		}
+	})
+	t.Run("bad values are refused at start", func(t *testing.T) {
+		for _, kv := range []map[string]string{
+			{"GRIDHUB_TILE_CLUSTER_BELOW": "24"},
+			{"GRIDHUB_TILE_CLUSTER_ABOVE": "-1"},
+			{"GRIDHUB_BASEMAP": "https://tiles.example/{z}/{x}.png"},
+			{"GRIDHUB_BASEMAP": "javascript:alert(1)//{z}/{x}/{y}"},
+		} {
+			if _, err := parseServe(nil, env(kv)); err == nil {
+				t.Errorf("%v: accepted", kv)
+			}
+		}
+	})
+	t.Run("a basemap template is kept as given", func(t *testing.T) {
+		const tmpl = "https://t{0-7}.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=k"
+		c, err := parseServe(nil, env(map[string]string{"GRIDHUB_BASEMAP": tmpl, "GRIDHUB_BASEMAP_ATTRIBUTION": "© 天地图"}))
+		if err != nil || c.http.Basemap != tmpl || !strings.Contains(c.http.BasemapAttribution, "天地图") {
+			t.Errorf("%q %q %v", c.http.Basemap, c.http.BasemapAttribution, err)
+		}
+	})
+}
