@@ -23,16 +23,20 @@ func newFlags(cmd string, getenv func(string) string) (*flag.FlagSet, *dbConfig)
 	fs := flag.NewFlagSet("gridhub "+cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	db := &dbConfig{}
-	fs.StringVar(&db.url, "database-url", getenv("DATABASE_URL"), "PostgreSQL URL (DATABASE_URL)")
+	fs.StringVar(&db.url, "database-url", env(getenv, "DATABASE_URL", localCluster(getenv)), "PostgreSQL URL (DATABASE_URL); by default the project-local cluster 'make run' starts")
 	fs.StringVar(&db.level, "log-level", env(getenv, "GRIDHUB_LOG_LEVEL", "info"), "debug, info, warn or error (GRIDHUB_LOG_LEVEL)")
 	return fs, db
 }
 
+// localCluster is the database of the cluster scripts/postgis.sh runs in .data/ (on
+// GRIDHUB_PGPORT, 54329 by default), so that the binary started alone, as a supervisor
+// would, finds what 'make run' set up.
+func localCluster(getenv func(string) string) string {
+	return "postgres://gridhub:gridhub@127.0.0.1:" + env(getenv, "GRIDHUB_PGPORT", "54329") + "/gridhub?sslmode=disable"
+}
+
 // check reads what newFlags parsed.
 func (db *dbConfig) check() error {
-	if db.url == "" {
-		return fmt.Errorf("DATABASE_URL is not set: 'make run' sets it for the local PostGIS, or point it at yours")
-	}
 	if err := db.logLevel.UnmarshalText([]byte(db.level)); err != nil {
 		return fmt.Errorf("log level %q: use debug, info, warn or error", db.level)
 	}

@@ -67,4 +67,10 @@ func TestServeFlags(t *testing.T) {
 			t.Errorf("%q %q %v", c.http.Basemap, c.http.BasemapAttribution, err)
 		}
 	})
+	t.Run("without DATABASE_URL the local cluster is the database", func(t *testing.T) {
+		c, err := parseServe(nil, func(k string) string { return map[string]string{"GRIDHUB_PGPORT": "54400"}[k] })
+		if err != nil || c.db.url != "postgres://gridhub:gridhub@127.0.0.1:54400/gridhub?sslmode=disable" {
+			t.Errorf("got %q, %v", c.db.url, err)
+		}
+	})
 }
