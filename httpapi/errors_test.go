@@ -50,4 +50,3 @@ func TestPresenterGivesEveryErrorACode(t *testing.T) {
 		t.Errorf("the internal error's log line lacks its request id or cause: %s", logged.String())
 	}
 }
-

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"gridhub/auth"
 	"io"
 	"log/slog"
@@ -203,4 +204,21 @@ func (a *api) scalarS(sql string, args ...any) string {
 		a.t.Fatalf("query %.80s: %v", strings.TrimSpace(sql), err)
 	}
 	return s
+}
+
+// square is a WGS84 box, stored as grids are (a MultiPolygon).
+func square(x0, y0, x1, y1 float64) string {
+	return fmt.Sprintf("ST_Multi(ST_MakeEnvelope(%g, %g, %g, %g, 4326))", x0, y0, x1, y1)
+}
+
+// putSmallTree inserts a test district 150203 over [109.80, 109.82] × [40.60, 40.62] with
+// one street and one community (ids 1-3), and under it the GRID rows given as SQL value
+// lists (id, code, level, parent_id, name, geom).
+func putSmallTree(a *api, grids ...string) {
+	a.t.Helper()
+	a.exec(`INSERT INTO grids (id, code, level, parent_id, name, geom) VALUES
+	 (1, '150203', 'DISTRICT', NULL, '测试区', ` + square(109.80, 40.60, 109.82, 40.62) + `),
+	 (2, '150203001', 'STREET', 1, '测试街道', ` + square(109.80, 40.60, 109.82, 40.62) + `),
+	 (3, '150203001001', 'COMMUNITY', 2, '测试社区', ` + square(109.80, 40.60, 109.82, 40.62) + `),
+	 ` + strings.Join(grids, ",\n\t ") + ``)
 }

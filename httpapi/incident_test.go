@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -355,15 +354,9 @@ func TestIncidentChangedAcrossInstances(t *testing.T) {
 
 // seedSmallDistrict loads the fixture district (see fixture) with categories intact.
 func seedSmallDistrict(t *testing.T, a *api) {
-	sq := func(x0, y0, x1, y1 float64) string {
-		return fmt.Sprintf("ST_Multi(ST_MakeEnvelope(%g, %g, %g, %g, 4326))", x0, y0, x1, y1)
-	}
-	a.exec(`INSERT INTO grids (id, code, level, parent_id, name, geom) VALUES
-	 (1, '150203', 'DISTRICT', NULL, '测试区', ` + sq(109.80, 40.60, 109.82, 40.62) + `),
-	 (2, '150203001', 'STREET', 1, '测试街道', ` + sq(109.80, 40.60, 109.82, 40.62) + `),
-	 (3, '150203001001', 'COMMUNITY', 2, '测试社区', ` + sq(109.80, 40.60, 109.82, 40.62) + `),
-	 (4, '150203001001001', 'GRID', 3, '西网格', ` + sq(109.80, 40.60, 109.81, 40.62) + `),
-	 (5, '150203001001002', 'GRID', 3, '东网格', ` + sq(109.81, 40.60, 109.82, 40.62) + `)`)
+	putSmallTree(a,
+		`(4, '150203001001001', 'GRID', 3, '西网格', `+square(109.80, 40.60, 109.81, 40.62)+`)`,
+		`(5, '150203001001002', 'GRID', 3, '东网格', `+square(109.81, 40.60, 109.82, 40.62)+`)`)
 }
 
 // waitListening waits until the instance's hub listens, so no test write races its start.

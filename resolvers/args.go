@@ -65,6 +65,19 @@ func (r *Resolver) area(ctx context.Context, in *graph.AreaInput) (*geo.Area, er
 	return a, nil
 }
 
+// areaLayers checks an area and a layers argument, and that the caller may read those
+// layers.
+func (r *Resolver) areaLayers(ctx context.Context, in *graph.AreaInput, ls []model.Layer) (*geo.Area, error) {
+	a, err := r.area(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := layersArg(ls); err != nil {
+		return nil, err
+	}
+	return a, readable(ctx, a, ls...)
+}
+
 // layersArg checks a layers argument: at least one, no repeats.
 func layersArg(ls []model.Layer) error {
 	if len(ls) == 0 {

@@ -29,14 +29,8 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 }
 
 func (r *queryResolver) Features(ctx context.Context, area graph.AreaInput, layers []model.Layer, first *int, after *string, zoom *int) (*model.FeatureConnection, error) {
-	a, err := r.area(ctx, &area)
+	a, err := r.areaLayers(ctx, &area, layers)
 	if err != nil {
-		return nil, err
-	}
-	if err := layersArg(layers); err != nil {
-		return nil, err
-	}
-	if err := readable(ctx, a, layers...); err != nil {
 		return nil, err
 	}
 	if zoom != nil {
@@ -80,14 +74,8 @@ func (r *queryResolver) Features(ctx context.Context, area graph.AreaInput, laye
 }
 
 func (r *queryResolver) FeatureCollection(ctx context.Context, area graph.AreaInput, layers []model.Layer, crs *model.CRS, limit *int, zoom *int) (model.GeoJSON, error) {
-	a, err := r.area(ctx, &area)
+	a, err := r.areaLayers(ctx, &area, layers)
 	if err != nil {
-		return nil, err
-	}
-	if err := layersArg(layers); err != nil {
-		return nil, err
-	}
-	if err := readable(ctx, a, layers...); err != nil {
 		return nil, err
 	}
 	n := 5000

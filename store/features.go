@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,18 +23,17 @@ type FeatureKey struct {
 func (s *Store) FeatureKeys(ctx context.Context, area *geo.Area, ls []model.Layer, after *FeatureKey, limit int) ([]FeatureKey, error) {
 	var p args
 	lim := p.add(limit)
-	var parts []string
-	for _, l := range model.Layers {
-		if !contains(ls, l) || (after != nil && l.Ordinal() < after.Layer.Ordinal()) {
-			continue
-		}
-		conds := append([]string{areaClause(area, "t.geom", &p)}, scopeWhere(ctx, l, &p)...)
+	if after != nil {
+		// Layers before the cursor's are done.
+		ls = slices.DeleteFunc(slices.Clone(ls), func(l model.Layer) bool { return l.Ordinal() < after.Layer.Ordinal() })
+	}
+	parts := perLayer(ctx, area, ls, &p, func(l model.Layer, conds []string) string {
 		if after != nil && l == after.Layer {
 			conds = append(conds, "t.id > "+p.add(after.ID))
 		}
-		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id FROM "+layers[l].table+" t WHERE "+
-			and(conds)+" ORDER BY t.id LIMIT "+lim+")")
-	}
+		return "SELECT " + strconv.Itoa(l.Ordinal()) + " AS layer, t.id FROM " + layers[l].table + " t WHERE " +
+			and(conds) + " ORDER BY t.id LIMIT " + lim
+	})
 	if len(parts) == 0 {
 		return nil, nil
 	}
@@ -52,16 +52,25 @@ func (s *Store) FeatureKeys(ctx context.Context, area *geo.Area, ls []model.Laye
 	return keys, wrap(err, "list features")
 }
 
+// perLayer is one parenthesized subquery per layer of ls, in model.Layers order, made by
+// sub from the layer and its conditions (inside area, in the caller's scope).
+func perLayer(ctx context.Context, area *geo.Area, ls []model.Layer, p *args, sub func(l model.Layer, conds []string) string) []string {
+	var parts []string
+	for _, l := range model.Layers {
+		if !contains(ls, l) {
+			continue
+		}
+		parts = append(parts, "("+sub(l, append([]string{areaClause(area, "t.geom", p)}, scopeWhere(ctx, l, p)...))+")")
+	}
+	return parts
+}
+
 // CountFeatures counts the features of the layers intersecting area.
 func (s *Store) CountFeatures(ctx context.Context, area *geo.Area, ls []model.Layer) (int, error) {
 	var p args
-	var parts []string
-	for _, l := range model.Layers {
-		if contains(ls, l) {
-			conds := append([]string{areaClause(area, "t.geom", &p)}, scopeWhere(ctx, l, &p)...)
-			parts = append(parts, "(SELECT count(*) FROM "+layers[l].table+" t WHERE "+and(conds)+")")
-		}
-	}
+	parts := perLayer(ctx, area, ls, &p, func(l model.Layer, conds []string) string {
+		return "SELECT count(*) FROM " + layers[l].table + " t WHERE " + and(conds)
+	})
 	if len(parts) == 0 {
 		return 0, nil
 	}

@@ -23,16 +23,11 @@ func (s *Store) Nearby(ctx context.Context, circle *geo.Area, ls []model.Layer, 
 	var p args
 	lim := p.add(limit)
 	pt := "ST_SetSRID(ST_MakePoint(" + p.add(circle.Center[0]) + ", " + p.add(circle.Center[1]) + "), 4326)::geography"
-	var parts []string
-	for _, l := range model.Layers {
-		if !contains(ls, l) {
-			continue
-		}
-		conds := append([]string{areaClause(circle, "t.geom", &p)}, scopeWhere(ctx, l, &p)...)
+	parts := perLayer(ctx, circle, ls, &p, func(l model.Layer, conds []string) string {
 		// Distances are measured to the geometry as the caller sees it (coarsened or not).
-		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id, ST_Distance("+geomOut(ctx, l, &p)+"::geography, "+pt+") AS d FROM "+
-			layers[l].table+" t WHERE "+and(conds)+" ORDER BY d, t.id LIMIT "+lim+")")
-	}
+		return "SELECT " + strconv.Itoa(l.Ordinal()) + " AS layer, t.id, ST_Distance(" + geomOut(ctx, l, &p) + "::geography, " + pt + ") AS d FROM " +
+			layers[l].table + " t WHERE " + and(conds) + " ORDER BY d, t.id LIMIT " + lim
+	})
 	if len(parts) == 0 {
 		return nil, nil
 	}
