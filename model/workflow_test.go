@@ -83,7 +83,7 @@ func TestGlobalID(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "!!!", GlobalID("SPACESHIP", 1), GlobalID(LayerGrid, 0), GlobalID(LayerGrid, -3),
-		"R1JJRDowMQ", /* GRID:01 */ string(make([]byte, 65))} {
+		"R1JJRDowMQ" /* GRID:01 */, string(make([]byte, 65))} {
 		if l, id, ok := ParseGlobalID(bad); ok {
 			t.Errorf("%q parsed as %s %d", bad, l, id)
 		}

@@ -119,7 +119,6 @@ func TestCursors(t *testing.T) {
 	})
 }
 
-
 func TestReportArguments(t *testing.T) {
 	r := &Resolver{}
 	valid := func() graph.ReportIncidentInput {
