@@ -14,7 +14,7 @@ export GRIDHUB_PGPORT := $(PGPORT)
 GO ?= go
 SCALE ?= 1
 
-.PHONY: run test bench db chromium build seed migrate generate vet check clean-db
+.PHONY: run test bench db chromium gdal build seed migrate generate vet check clean-db
 
 db:
 ifdef USE_LOCAL
@@ -26,6 +26,10 @@ endif
 # The browser test drives Debian's chromium.
 chromium:
 	@bash scripts/chromium.sh
+
+# GDAL's ogrinfo/ogr2ogr: the GIS clients tests read gridhub's output with.
+gdal:
+	@bash scripts/gdal.sh
 
 build:
 	$(GO) build -o bin/gridhub .
@@ -40,7 +44,7 @@ seed: db build
 migrate: db build
 	./bin/gridhub migrate
 
-test: db chromium
+test: db chromium gdal
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 
