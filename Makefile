@@ -14,7 +14,7 @@ export GRIDHUB_PGPORT := $(PGPORT)
 GO ?= go
 SCALE ?= 1
 
-.PHONY: run test bench db chromium gdal build seed migrate generate vet check clean-db
+.PHONY: run test faults bench db chromium gdal build seed migrate generate vet check clean-db
 
 db:
 ifdef USE_LOCAL
@@ -47,6 +47,12 @@ migrate: db build
 test: db chromium gdal
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+
+# Not part of make test (which runs the short cases): a minute's database outage, a
+# hub killed five times, a very slow database, a thousand subscribers and a half-hour
+# soak (GRIDHUB_SOAK=10m make faults for a shorter one), each audited afterwards.
+faults: db
+	set -o pipefail; $(GO) test -tags faults -count=1 -timeout 90m -v ./faults/ 2>&1 | tee faults.log | grep -E '^(=== RUN|--- |\s+\S+_test.go|ok|FAIL|PASS)'
 
 # Not part of make test: benchmark databases per scale, gridhub and PostGraphile under
 # load beside the bare SQL; tables in bench/results/ (see bench/README.md).

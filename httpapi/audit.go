@@ -17,8 +17,9 @@ import (
 )
 
 // auditor records every request made with a credential, off the request path: entries
-// queue in memory and are written in batches; if the database falls behind, entries
-// beyond the queue are dropped and counted rather than slowing requests down.
+// queue in memory and are written in batches, kept and tried again while the database
+// is away; if it stays away or falls behind, entries beyond the queue are dropped and
+// counted rather than slowing requests down.
 type auditor struct {
 	st      *store.Store
 	log     *slog.Logger
@@ -61,8 +62,14 @@ func (a *auditor) run() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := a.st.WriteAudit(ctx, batch); err != nil {
-			a.log.Warn("audit log not written", "entries", len(batch), "err", err)
-			a.dropped.Add(float64(len(batch)))
+			// Kept for the next tick (the database may be restarting), up to a queue's
+			// worth; beyond that the oldest are dropped and counted.
+			a.log.Warn("audit log not written yet", "entries", len(batch), "err", err)
+			if over := len(batch) - auditQueue; over > 0 {
+				a.dropped.Add(float64(over))
+				batch = append(batch[:0], batch[over:]...)
+			}
+			return
 		}
 		batch = batch[:0]
 	}
@@ -73,7 +80,7 @@ func (a *auditor) run() {
 				flush()
 				return
 			}
-			if batch = append(batch, e); len(batch) >= auditBatch {
+			if batch = append(batch, e); len(batch)%auditBatch == 0 {
 				flush()
 			}
 		case <-t.C:

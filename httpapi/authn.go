@@ -37,8 +37,10 @@ func authenticate(an *auth.Authenticator, log *slog.Logger, next http.Handler) h
 		if err != nil {
 			var coded *model.Error
 			if !errors.As(err, &coded) {
-				log.ErrorContext(r.Context(), "authenticate", "err", err)
-				refuse(w, http.StatusServiceUnavailable, 0, model.CodeUnavailable, "the database is unavailable; try again shortly")
+				// The keys could not be read: the database is out of reach or slow, which
+				// /readyz and the pool's metrics show; not a bug of ours to alert on.
+				log.WarnContext(r.Context(), "authenticate: keys unreadable", "err", err)
+				refuse(w, http.StatusServiceUnavailable, time.Second, model.CodeUnavailable, "the database is unavailable; try again shortly")
 				return
 			}
 			an.SignInFailed(client)

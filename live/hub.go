@@ -47,11 +47,24 @@ type Hub struct {
 	ring    []int64        // seen's ids in arrival order, to forget the oldest
 	up      chan struct{}  // closed once listening
 	once    sync.Once
+
+	// Notifications queue here and are delivered in batches, one read of the changed
+	// incidents per batch: one read per notification falls behind as soon as the
+	// database answers slowly. One delivery runs at a time, so that none is sent twice.
+	delivering sync.Mutex
+	qmu        sync.Mutex
+	queue      []store.Change
+	behind     bool          // the queue overflowed, or a delivery failed: catch up from the timeline
+	wake       chan struct{} // a batch is waiting
 }
+
+// queueMax is how many announced changes may wait; beyond it the queue is dropped and
+// the hub catches up from the timeline instead, which holds them all.
+const queueMax = 10000
 
 // New makes a hub; Run starts it.
 func New(st *store.Store, log *slog.Logger) *Hub {
-	return &Hub{st: st, log: log, subs: map[*Sub]struct{}{}, seen: map[int64]bool{}, up: make(chan struct{})}
+	return &Hub{st: st, log: log, subs: map[*Sub]struct{}{}, seen: map[int64]bool{}, up: make(chan struct{}), wake: make(chan struct{}, 1)}
 }
 
 // Listening is closed once the hub has connected and listens.
@@ -82,7 +95,51 @@ func (h *Hub) Run(ctx context.Context) error {
 		},
 	}
 	l.Handle(channel, h)
+	go h.drain(ctx)
 	return l.Listen(ctx)
+}
+
+// drain delivers the queued changes in batches until ctx ends. After a failed delivery
+// (the database went away again) it waits a moment and catches up from the timeline.
+func (h *Hub) drain(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wake:
+		}
+		h.qmu.Lock()
+		batch, behind := h.queue, h.behind
+		h.queue, h.behind = nil, false
+		h.qmu.Unlock()
+		var err error
+		if behind {
+			err = h.catchUp(ctx)
+		}
+		if err == nil && len(batch) > 0 {
+			err = h.deliver(ctx, batch)
+		}
+		if err != nil {
+			h.log.Warn("live updates: delivery failed; catching up from the timeline", "err", err)
+			h.qmu.Lock()
+			h.behind = true
+			h.qmu.Unlock()
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+			h.signal()
+		}
+	}
+}
+
+// signal wakes drain.
+func (h *Hub) signal() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Subscribe adds a subscriber receiving the changed incidents match accepts.
@@ -126,16 +183,8 @@ func (h *Hub) HandleBacklog(ctx context.Context, _ string, _ *pgx.Conn) error {
 		h.last, h.started = max(h.last, newest), true
 		h.mu.Unlock()
 	} else {
-		for from := max(last-catchUpWindow, 0); ; {
-			changes, err := h.st.ChangesSince(ctx, from, 1000)
-			if err != nil {
-				return err
-			}
-			if len(changes) == 0 {
-				break
-			}
-			h.deliver(ctx, changes)
-			from = changes[len(changes)-1].Event
+		if err := h.catchUp(ctx); err != nil {
+			return err
 		}
 		h.log.Info("live updates: listening again, caught up", "from", last)
 	}
@@ -143,7 +192,29 @@ func (h *Hub) HandleBacklog(ctx context.Context, _ string, _ *pgx.Conn) error {
 	return nil
 }
 
-// HandleNotification delivers one change announced by a writer.
+// catchUp delivers what the timeline holds from a window before the newest change
+// delivered: what was written while nobody listened, and what was announced but not
+// delivered.
+func (h *Hub) catchUp(ctx context.Context) error {
+	h.mu.Lock()
+	last := h.last
+	h.mu.Unlock()
+	for from := max(last-catchUpWindow, 0); ; {
+		changes, err := h.st.ChangesSince(ctx, from, 1000)
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		if err := h.deliver(ctx, changes); err != nil {
+			return err
+		}
+		from = changes[len(changes)-1].Event
+	}
+}
+
+// HandleNotification queues one change announced by a writer.
 func (h *Hub) HandleNotification(ctx context.Context, n *pgconn.Notification, _ *pgx.Conn) error {
 	var p struct {
 		E int64 `json:"e"`
@@ -152,17 +223,58 @@ func (h *Hub) HandleNotification(ctx context.Context, n *pgconn.Notification, _ 
 	if err := json.Unmarshal([]byte(n.Payload), &p); err != nil {
 		return err
 	}
-	h.deliver(ctx, []store.Change{{Event: p.E, Incident: p.I}})
+	h.qmu.Lock()
+	if len(h.queue) < queueMax {
+		h.queue = append(h.queue, store.Change{Event: p.E, Incident: p.I})
+	} else {
+		h.queue, h.behind = nil, true
+	}
+	h.qmu.Unlock()
+	h.signal()
 	return nil
 }
 
 const seenSize = 4 * catchUpWindow
 
+// slowSubscriber is how long one delivery waits for subscribers with full buffers.
+const slowSubscriber = 2 * time.Second
+
 // deliver sends the changed incidents (as they are now) to the subscribers they match.
-func (h *Hub) deliver(ctx context.Context, changes []store.Change) {
+// A change counts as delivered only once its incident could be read: when reading fails
+// (the database went away again), deliver says so and the catch-up after the next
+// connection sends it.
+func (h *Hub) deliver(ctx context.Context, changes []store.Change) error {
+	h.delivering.Lock()
+	defer h.delivering.Unlock()
 	h.mu.Lock()
-	var ids []int64
+	var fresh []store.Change
 	for _, c := range changes {
+		if !h.seen[c.Event] {
+			fresh = append(fresh, c)
+		}
+	}
+	empty := len(h.subs) == 0
+	h.mu.Unlock()
+	if len(fresh) == 0 {
+		return nil
+	}
+	var placed map[int64]store.Placed
+	if !empty {
+		ids := make([]int64, len(fresh))
+		for i, c := range fresh {
+			ids[i] = c.Incident
+		}
+		var err error
+		if placed, err = h.st.IncidentPoints(ctx, ids); err != nil {
+			h.log.Warn("live updates: load changed incidents; catching up after reconnecting", "err", err)
+			return err
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	w := waiter{limit: slowSubscriber}
+	defer w.stop()
+	for _, c := range fresh {
 		if h.seen[c.Event] {
 			continue
 		}
@@ -173,38 +285,57 @@ func (h *Hub) deliver(ctx context.Context, changes []store.Change) {
 			h.ring = h.ring[1:]
 		}
 		h.last = max(h.last, c.Event)
-		ids = append(ids, c.Incident)
-	}
-	empty := len(h.subs) == 0
-	h.mu.Unlock()
-	if len(ids) == 0 || empty {
-		return
-	}
-	placed, err := h.st.IncidentPoints(ctx, ids)
-	if err != nil {
-		h.log.Warn("live updates: load changed incidents", "err", err)
-		return
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, id := range ids {
-		pl, ok := placed[id]
+		pl, ok := placed[c.Incident]
 		if !ok {
 			continue
 		}
 		for s := range h.subs {
-			if !s.match(pl) {
-				continue
-			}
-			select {
-			case s.C <- pl.Incident:
-			default:
+			if s.match(pl) && !w.offer(s.C, pl.Incident) {
 				delete(h.subs, s)
 				close(s.C)
 				close(s.Dropped)
 				h.log.Warn("live updates: dropped a subscriber that fell behind", "buffer", Buffer)
 			}
 		}
+	}
+	return nil
+}
+
+// waiter hands changes to subscribers. One whose buffer is full gets a moment to catch
+// up (a catch-up after a lost connection can bring hundreds of changes at once); the
+// moment is shared by every subscriber and change of one delivery, so that stuck
+// subscribers hold up the others for at most that long before they are dropped.
+type waiter struct {
+	limit time.Duration
+	timer *time.Timer
+	spent bool
+}
+
+// offer sends inc on c, waiting while the delivery's moment lasts; false: c is full.
+func (w *waiter) offer(c chan *model.Incident, inc *model.Incident) bool {
+	select {
+	case c <- inc:
+		return true
+	default:
+	}
+	if w.spent {
+		return false
+	}
+	if w.timer == nil {
+		w.timer = time.NewTimer(w.limit)
+	}
+	select {
+	case c <- inc:
+		return true
+	case <-w.timer.C:
+		w.spent = true
+		return false
+	}
+}
+
+func (w *waiter) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
 	}
 }
 
