@@ -73,11 +73,20 @@ func classify(ctx context.Context, err error) (e *apiError, ok bool) {
 	return &apiError{status: http.StatusInternalServerError, code: model.CodeInternal, msg: "internal error (request id " + requestid.From(ctx) + ")"}, false
 }
 
-// exception is the OGC API exception document, with our code in "code".
+// exception is the OGC API exception document (code and description, as OGC API –
+// Common has it; status, title and detail as RFC 9457, which later OGC API schemas use),
+// with the hub's stable error code in code.
 type exception struct {
 	Code        string `json:"code"`
 	Description string `json:"description"`
+	Status      int    `json:"status"`
+	Title       string `json:"title"`
+	Detail      string `json:"detail"`
 	RequestID   string `json:"requestId,omitempty"`
+}
+
+func newException(status int, code, msg, id string) exception {
+	return exception{Code: code, Description: msg, Status: status, Title: http.StatusText(status), Detail: msg, RequestID: id}
 }
 
 // fail answers err as an OGC exception (an HTML page for a browser).
@@ -96,7 +105,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if e.status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "5")
 	}
-	doc := exception{Code: e.code, Description: e.msg, RequestID: requestid.From(ctx)}
+	doc := newException(e.status, e.code, e.msg, requestid.From(ctx))
 	if f, _ := formatOf(r); f == formatHTML {
 		s.html(w, r, e.status, "error", page{Title: "错误 " + strconv.Itoa(e.status), Data: doc})
 		return
@@ -108,7 +117,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // (authentication, rate limits).
 func Exception(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Cache-Control", "no-store")
-	writeException(w, status, exception{Code: code, Description: msg})
+	writeException(w, status, newException(status, code, msg, ""))
 }
 
 func writeException(w http.ResponseWriter, status int, doc exception) {
