@@ -62,8 +62,11 @@ type ogcFeatures struct {
 }
 
 type ogcFeature struct {
-	ID         string
-	Geometry   struct{ Type string; Coordinates json.RawMessage }
+	ID       string
+	Geometry struct {
+		Type        string
+		Coordinates json.RawMessage
+	}
 	Properties map[string]any
 }
 
