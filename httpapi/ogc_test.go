@@ -1,0 +1,177 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"gridhub/model"
+)
+
+func TestOGCFiltersCountAsTheSQL(t *testing.T) {
+	a := district(t)
+	for _, c := range []struct{ name, query, sql string }{
+		{"a status", "status=REPORTED", `status = 'REPORTED'`},
+		{"one of several statuses", "status=REPORTED,ACCEPTED", `status IN ('REPORTED', 'ACCEPTED')`},
+		{"a category and a priority", "category=" + url.QueryEscape("矛盾纠纷") + "&priority=2", `category = '矛盾纠纷' AND priority = 2`},
+		{"a box", "bbox=109.82,40.63,109.845,40.65", `ST_Intersects(geom, ST_MakeEnvelope(109.82, 40.63, 109.845, 40.65, 4326))`},
+		{"a box in EPSG:4326, latitude first", "bbox=40.63,109.82,40.65,109.845&bbox-crs=" + url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/4326"),
+			`ST_Intersects(geom, ST_MakeEnvelope(109.82, 40.63, 109.845, 40.65, 4326))`},
+		{"an interval of datetime", "datetime=2026-01-01T00:00:00%2B08:00/2026-02-01T00:00:00%2B08:00",
+			`reported_at BETWEEN '2026-01-01T00:00:00+08:00' AND '2026-02-01T00:00:00+08:00'`},
+		{"a day", "datetime=2026-01-15", `reported_at >= '2026-01-15T00:00:00+08:00' AND reported_at < '2026-01-16T00:00:00+08:00'`},
+		{"an open interval", "datetime=../2025-06-01T00:00:00Z", `reported_at <= '2025-06-01T00:00:00Z'`},
+		{"CQL2 comparisons", "filter=" + url.QueryEscape("category = '矛盾纠纷' AND priority <= 2 OR NOT (status <> 'CLOSED')"),
+			`category = '矛盾纠纷' AND priority <= 2 OR NOT (status <> 'CLOSED')`},
+		{"CQL2 IS NULL and a timestamp", "filter=" + url.QueryEscape("closedAt IS NULL AND reportedAt >= TIMESTAMP('2026-03-01T00:00:00+08:00')"),
+			`closed_at IS NULL AND reported_at >= '2026-03-01T00:00:00+08:00'`},
+		{"CQL2 IN and a boolean", "filter=" + url.QueryEscape("source IN ('WECHAT', 'HOTLINE') AND overdue = TRUE"),
+			`source IN ('WECHAT', 'HOTLINE') AND status NOT IN ('RESOLVED', 'CLOSED', 'REJECTED') AND due_at < now()`},
+		{"CQL2 S_INTERSECTS with a polygon", "filter=" + url.QueryEscape("S_INTERSECTS(geometry, POLYGON((109.82 40.63, 109.845 40.63, 109.845 40.65, 109.82 40.63)))"),
+			`ST_Intersects(geom, 'SRID=4326;POLYGON((109.82 40.63, 109.845 40.63, 109.845 40.65, 109.82 40.63))'::geometry)`},
+		{"CQL2 S_INTERSECTS with a box and a grid", "filter=" + url.QueryEscape(`S_INTERSECTS(BBOX(109.8, 40.6, 109.85, 40.66), geometry) AND "grid" = '150203002003001'`),
+			`ST_Intersects(geom, ST_MakeEnvelope(109.8, 40.6, 109.85, 40.66, 4326)) AND grid_id = (SELECT id FROM grids WHERE code = '150203002003001')`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var fc ogcFeatures
+			ogcJSON(t, a, "/ogc/collections/incidents/items?limit=1&"+c.query, "", &fc)
+			want := a.scalar(`SELECT count(*) FROM incidents WHERE ` + c.sql)
+			if fc.NumberMatched != want || want == 0 {
+				t.Errorf("numberMatched %d, the SQL counts %d", fc.NumberMatched, want)
+			}
+		})
+	}
+	t.Run("grid levels are collections of their own", func(t *testing.T) {
+		for coll, level := range map[string]string{"streets": "STREET", "communities": "COMMUNITY", "grids": "GRID"} {
+			var fc ogcFeatures
+			ogcJSON(t, a, "/ogc/collections/"+coll+"/items?limit=1", "", &fc)
+			if want := a.scalar(`SELECT count(*) FROM grids WHERE level = $1`, level); fc.NumberMatched != want {
+				t.Errorf("%s: numberMatched %d, want %d", coll, fc.NumberMatched, want)
+			}
+		}
+	})
+	t.Run("properties chooses the fields", func(t *testing.T) {
+		var fc ogcFeatures
+		ogcJSON(t, a, "/ogc/collections/incidents/items?limit=3&properties=code,status", "", &fc)
+		for _, f := range fc.Features {
+			if len(f.Properties) != 2 || f.Properties["code"] == nil || f.Properties["status"] == nil {
+				t.Errorf("properties %v, want code and status", f.Properties)
+			}
+		}
+	})
+}
+
+func TestOGCErrorsAreExceptionsWithOurCodes(t *testing.T) {
+	a := district(t)
+	for _, c := range []struct {
+		name, path string
+		status     int
+		code       string
+	}{
+		{"an unknown collection", "/ogc/collections/rivers", 404, "NOT_FOUND"},
+		{"an unknown resource", "/ogc/nothing", 404, "NOT_FOUND"},
+		{"an unknown query parameter", "/ogc/collections/incidents/items?colour=red", 400, "BAD_INPUT"},
+		{"a bbox of three numbers", "/ogc/collections/incidents/items?bbox=1,2,3", 400, "BAD_AREA"},
+		{"a bbox upside down", "/ogc/collections/incidents/items?bbox=109.9,40.6,109.8,40.7", 400, "BAD_AREA"},
+		{"a limit of 0", "/ogc/collections/incidents/items?limit=0", 400, "OUT_OF_RANGE"},
+		{"a limit too large", "/ogc/collections/incidents/items?limit=10001", 400, "OUT_OF_RANGE"},
+		{"a CRS not served", "/ogc/collections/incidents/items?crs=EPSG:2385", 400, "BAD_INPUT"},
+		{"an unknown status", "/ogc/collections/incidents/items?status=LOST", 400, "BAD_INPUT"},
+		{"a filter that does not parse", "/ogc/collections/incidents/items?filter=" + url.QueryEscape("status = "), 400, "BAD_INPUT"},
+		{"a filter on an unknown property", "/ogc/collections/incidents/items?filter=" + url.QueryEscape("colour = 'red'"), 400, "BAD_INPUT"},
+		{"a filter comparing a number with a string", "/ogc/collections/incidents/items?filter=" + url.QueryEscape("priority = 'high'"), 400, "BAD_INPUT"},
+		{"a filter in another language", "/ogc/collections/incidents/items?filter=x&filter-lang=cql2-json", 400, "BAD_INPUT"},
+		{"a self-crossing polygon", "/ogc/collections/incidents/items?filter=" +
+			url.QueryEscape("S_INTERSECTS(geometry, POLYGON((109.8 40.6, 109.9 40.7, 109.9 40.6, 109.8 40.7, 109.8 40.6)))"), 400, "BAD_GEOMETRY"},
+		{"datetime on grids", "/ogc/collections/grids/items?datetime=2026-01-01", 400, "BAD_INPUT"},
+		{"a feature id of another layer", "/ogc/collections/incidents/items/R1JJRDox", 404, "NOT_FOUND"},
+		{"a feature that does not exist", "/ogc/collections/incidents/items/SU5DSURFTlQ6OTk5OTk5OTk", 404, "NOT_FOUND"},
+		{"a bad credential", "/ogc/collections?api_key=gh_00000000_nope", 401, "UNAUTHENTICATED"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := ogcGet(t, a, c.path, "")
+			if r.status != c.status || r.exceptionCode() != c.code {
+				t.Errorf("%d %s, want %d %s", r.status, r.body, c.status, c.code)
+			}
+			if ct := r.header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if strings.Contains(string(r.body), "SQLSTATE") || strings.Contains(string(r.body), "pgx") {
+				t.Errorf("internals reach the client: %s", r.body)
+			}
+		})
+	}
+}
+
+func TestOGCRolesSeeWhatTheySeeInGraphQL(t *testing.T) {
+	g := guardedDistrict(t)
+	t.Run("the public has no cameras", func(t *testing.T) {
+		r := ogcGet(t, g.api, "/ogc/collections/cameras/items", "")
+		if r.status != http.StatusForbidden || r.exceptionCode() != "FORBIDDEN" {
+			t.Errorf("%d %s, want 403 FORBIDDEN", r.status, r.body)
+		}
+	})
+	t.Run("the public may not filter on what it may not read", func(t *testing.T) {
+		for _, q := range []string{"datetime=2026-01-15", "properties=name", "filter=" + url.QueryEscape("priority = 1")} {
+			if r := ogcGet(t, g.api, "/ogc/collections/incidents/items?"+q, ""); r.status != http.StatusForbidden || r.exceptionCode() != "FORBIDDEN" {
+				t.Errorf("%s: %d %s, want 403 FORBIDDEN", q, r.status, r.body)
+			}
+		}
+	})
+	t.Run("a street office counts its street's incidents and finds no other", func(t *testing.T) {
+		key := g.keys["street_office"]
+		var fc ogcFeatures
+		ogcJSON(t, g.api, "/ogc/collections/incidents/items?limit=1", key, &fc)
+		if want := g.scalar(`SELECT count(*) FROM incidents WHERE grid_id IN (SELECT id FROM grids WHERE code LIKE '150203002%')`); fc.NumberMatched != want {
+			t.Errorf("numberMatched %d, its street has %d", fc.NumberMatched, want)
+		}
+		other := g.scalar(`SELECT min(id) FROM incidents WHERE grid_id IN (SELECT id FROM grids WHERE code LIKE '150203001%')`)
+		if r := ogcGet(t, g.api, "/ogc/collections/incidents/items/"+model.GlobalID(model.LayerIncident, int64(other)), key); r.status != http.StatusNotFound {
+			t.Errorf("another street's incident: %d, want 404", r.status)
+		}
+	})
+	t.Run("judicial reads grid workers' phones masked, as GraphQL answers them", func(t *testing.T) {
+		key := g.keys["judicial"]
+		var fc ogcFeatures
+		ogcJSON(t, g.api, "/ogc/collections/grids/items?limit=5", key, &fc)
+		for _, f := range fc.Features {
+			r := g.as(key, `query($id: ID!) { node(id: $id) { ... on Grid { workerPhone } } }`, map[string]any{"id": f.ID})
+			var got struct{ Node struct{ WorkerPhone string } }
+			_ = json.Unmarshal(r.Data, &got)
+			if got.Node.WorkerPhone == "" || f.Properties["workerPhone"] != got.Node.WorkerPhone || !strings.Contains(got.Node.WorkerPhone, "****") {
+				t.Errorf("%s: OGC %v, GraphQL %q", f.ID, f.Properties["workerPhone"], got.Node.WorkerPhone)
+			}
+		}
+		if r := ogcGet(t, g.api, "/ogc/collections/grids/items?filter="+url.QueryEscape("workerPhone = '13800000000'"), key); r.status != http.StatusForbidden {
+			t.Errorf("filtering on a masked phone: %d, want 403", r.status)
+		}
+	})
+	t.Run("city management reads cameras coarsened, as GraphQL answers them", func(t *testing.T) {
+		key := g.keys["city_management"]
+		var fc ogcFeatures
+		ogcJSON(t, g.api, "/ogc/collections/cameras/items?limit=5", key, &fc)
+		for _, f := range fc.Features {
+			r := g.as(key, `query($id: ID!) { node(id: $id) { ... on Camera { geometry } } }`, map[string]any{"id": f.ID})
+			var got struct{ Node struct{ Geometry json.RawMessage } }
+			_ = json.Unmarshal(r.Data, &got)
+			if !samePlace(t, coordinatesOf(t, got.Node.Geometry), f.Geometry.Coordinates, 1e-9) {
+				t.Errorf("%s: OGC %s, GraphQL %s", f.ID, f.Geometry.Coordinates, got.Node.Geometry)
+			}
+		}
+	})
+	t.Run("api_key is the same credential as the header", func(t *testing.T) {
+		key := g.keys["street_office"]
+		var byHeader, byParam ogcFeatures
+		ogcJSON(t, g.api, "/ogc/collections/cameras/items?limit=1", key, &byHeader)
+		ogcJSON(t, g.api, "/ogc/collections/cameras/items?limit=1&api_key="+key, "", &byParam)
+		if byHeader.NumberMatched != byParam.NumberMatched || byParam.NumberMatched == 0 {
+			t.Errorf("header %d, api_key %d", byHeader.NumberMatched, byParam.NumberMatched)
+		}
+		if next := byParam.link("next"); !strings.Contains(next, "api_key="+key) {
+			t.Errorf("the next link drops api_key: %s", next)
+		}
+	})
+}
+
