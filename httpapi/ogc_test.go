@@ -154,7 +154,9 @@ func TestOGCRolesSeeWhatTheySeeInGraphQL(t *testing.T) {
 		ogcJSON(t, g.api, "/ogc/collections/cameras/items?limit=5", key, &fc)
 		for _, f := range fc.Features {
 			r := g.as(key, `query($id: ID!) { node(id: $id) { ... on Camera { geometry } } }`, map[string]any{"id": f.ID})
-			var got struct{ Node struct{ Geometry json.RawMessage } }
+			var got struct {
+				Node struct{ Geometry json.RawMessage }
+			}
 			_ = json.Unmarshal(r.Data, &got)
 			if !samePlace(t, coordinatesOf(t, got.Node.Geometry), f.Geometry.Coordinates, 1e-9) {
 				t.Errorf("%s: OGC %s, GraphQL %s", f.ID, f.Geometry.Coordinates, got.Node.Geometry)
@@ -174,4 +176,3 @@ func TestOGCRolesSeeWhatTheySeeInGraphQL(t *testing.T) {
 		}
 	})
 }
-
