@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -175,4 +176,35 @@ func TestOGCRolesSeeWhatTheySeeInGraphQL(t *testing.T) {
 			t.Errorf("the next link drops api_key: %s", next)
 		}
 	})
+}
+
+func TestOGCPagesForABrowser(t *testing.T) {
+	a := district(t)
+	var one ogcFeatures
+	ogcJSON(t, a, "/ogc/collections/grids/items?limit=1", "", &one)
+	for path, want := range map[string]string{
+		"/ogc":                              "数据集",
+		"/ogc/conformance":                  "conf/core",
+		"/ogc/api":                          "接口说明",
+		"/ogc/collections":                  "支持的坐标系",
+		"/ogc/collections/incidents":        "时间范围",
+		"/ogc/collections/incidents/items":  "下一页",
+		"/ogc/collections/grids/queryables": "可查询属性",
+		"/ogc/collections/grids/items/" + one.Features[0].ID: "网格员",
+		"/ogc/collections/rivers":                            "NOT_FOUND",
+	} {
+		t.Run(path, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, a.srv.URL+path, nil)
+			req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" || !strings.Contains(string(b), want) {
+				t.Errorf("%d %s: %.300s…, want a page showing %q", resp.StatusCode, ct, b, want)
+			}
+		})
+	}
 }
