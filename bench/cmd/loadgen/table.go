@@ -28,7 +28,7 @@ func (r *results) markdown() string {
 		"the median over the rounds of that round's ratio. "+
 		"CPU and peak RSS are gridhub's own process over its runs of the workload.\n\n", r.Duration, r.Rounds, "8 (W7: 16)")
 
-	s.WriteString("| workload | gridhub req/s c=8 | c=32 | open rate req/s | p50 ms | p90 ms | p99 ms | bytes | bare SQL p50 ms | gridhub / bare p50 | bare SQL req/s c=8 | PostGraphile req/s c=8 / c=32 | gridhub CPU s (ms/req) | alloc MB/req | peak RSS MB | errors |\n")
+	s.WriteString("| workload | gridhub req/s c=8 | c=32 | open rate req/s | p50 ms | p90 ms | p99 ms | bytes | bare SQL p50 ms | gridhub / bare p50 | bare SQL req/s c=8 | peer req/s c=8 / c=32 (PostGraphile; pg_featureserv for O) | gridhub CPU s (ms/req) | alloc MB/req | peak RSS MB | errors |\n")
 	s.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, o := range r.Workloads {
 		if o.Err != "" {
@@ -39,6 +39,9 @@ func (r *results) markdown() string {
 		peer := "—"
 		if pr, ok := o.ReqPerSec[namePeer]; ok {
 			peer = fmt.Sprintf("%s / %s", rate(pr[8]), rate(pr[32]))
+		}
+		if pr, ok := o.ReqPerSec[nameFeatureserv]; ok {
+			peer = fmt.Sprintf("pg_featureserv %s / %s", rate(pr[8]), rate(pr[32]))
 		}
 		cpu, alloc := "—", "—"
 		if o.Requests > 0 {
