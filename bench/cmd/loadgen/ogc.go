@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"gridhub/model"
 )
@@ -95,11 +97,12 @@ func (b *bench) ogcItems(ctx context.Context, id, title string, l ogcLayer, n in
 	}
 	var fsIDs []int64
 	for _, f := range fc.Features {
-		v, ok := f.ID.(float64)
-		if !ok {
-			return nil, fmt.Errorf("pg_featureserv feature id %v is not a number", f.ID)
+		// A number, or its text: pg_featureserv writes the key as a string.
+		v, err := strconv.ParseInt(strings.Trim(fmt.Sprint(f.ID), `"`), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("pg_featureserv feature id %v is not a row id", f.ID)
 		}
-		fsIDs = append(fsIDs, int64(v))
+		fsIDs = append(fsIDs, v)
 	}
 	slices.Sort(fsIDs)
 	if want := ids(hub); !slices.Equal(fsIDs, want) {
