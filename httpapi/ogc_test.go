@@ -53,6 +53,20 @@ func TestOGCFiltersCountAsTheSQL(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a grid's area comes when asked for", func(t *testing.T) {
+		var all, asked ogcFeatures
+		ogcJSON(t, a, "/ogc/collections/grids/items?limit=3", "", &all)
+		if _, ok := all.Features[0].Properties["areaSquareMeters"]; ok {
+			t.Error("the area is written without being asked for")
+		}
+		ogcJSON(t, a, "/ogc/collections/grids/items?limit=3&properties=code,areaSquareMeters", "", &asked)
+		for _, f := range asked.Features {
+			want := a.scalarF(`SELECT ST_Area(geom::geography) FROM grids WHERE code = $1`, f.Properties["code"])
+			if got, _ := f.Properties["areaSquareMeters"].(float64); !same(want, got) {
+				t.Errorf("%v: area %v, want %v", f.Properties["code"], got, want)
+			}
+		}
+	})
 	t.Run("properties chooses the fields", func(t *testing.T) {
 		var fc ogcFeatures
 		ogcJSON(t, a, "/ogc/collections/incidents/items?limit=3&properties=code,status", "", &fc)
@@ -135,34 +149,25 @@ func TestOGCRolesSeeWhatTheySeeInGraphQL(t *testing.T) {
 	})
 	t.Run("judicial reads grid workers' phones masked, as GraphQL answers them", func(t *testing.T) {
 		key := g.keys["judicial"]
-		var fc ogcFeatures
-		ogcJSON(t, g.api, "/ogc/collections/grids/items?limit=5", key, &fc)
-		for _, f := range fc.Features {
-			r := g.as(key, `query($id: ID!) { node(id: $id) { ... on Grid { workerPhone } } }`, map[string]any{"id": f.ID})
-			var got struct{ Node struct{ WorkerPhone string } }
-			_ = json.Unmarshal(r.Data, &got)
-			if got.Node.WorkerPhone == "" || f.Properties["workerPhone"] != got.Node.WorkerPhone || !strings.Contains(got.Node.WorkerPhone, "****") {
-				t.Errorf("%s: OGC %v, GraphQL %q", f.ID, f.Properties["workerPhone"], got.Node.WorkerPhone)
+		eachAsGraphQL(t, g, key, "grids", "... on Grid { workerPhone }", func(f ogcFeature, node json.RawMessage) {
+			var got struct{ WorkerPhone string }
+			_ = json.Unmarshal(node, &got)
+			if got.WorkerPhone == "" || f.Properties["workerPhone"] != got.WorkerPhone || !strings.Contains(got.WorkerPhone, "****") {
+				t.Errorf("%s: OGC %v, GraphQL %q", f.ID, f.Properties["workerPhone"], got.WorkerPhone)
 			}
-		}
+		})
 		if r := ogcGet(t, g.api, "/ogc/collections/grids/items?filter="+url.QueryEscape("workerPhone = '13800000000'"), key); r.status != http.StatusForbidden {
 			t.Errorf("filtering on a masked phone: %d, want 403", r.status)
 		}
 	})
 	t.Run("city management reads cameras coarsened, as GraphQL answers them", func(t *testing.T) {
-		key := g.keys["city_management"]
-		var fc ogcFeatures
-		ogcJSON(t, g.api, "/ogc/collections/cameras/items?limit=5", key, &fc)
-		for _, f := range fc.Features {
-			r := g.as(key, `query($id: ID!) { node(id: $id) { ... on Camera { geometry } } }`, map[string]any{"id": f.ID})
-			var got struct {
-				Node struct{ Geometry json.RawMessage }
+		eachAsGraphQL(t, g, g.keys["city_management"], "cameras", "... on Camera { geometry }", func(f ogcFeature, node json.RawMessage) {
+			var got struct{ Geometry json.RawMessage }
+			_ = json.Unmarshal(node, &got)
+			if !samePlace(t, coordinatesOf(t, got.Geometry), f.Geometry.Coordinates, 1e-9) {
+				t.Errorf("%s: OGC %s, GraphQL %s", f.ID, f.Geometry.Coordinates, got.Geometry)
 			}
-			_ = json.Unmarshal(r.Data, &got)
-			if !samePlace(t, coordinatesOf(t, got.Node.Geometry), f.Geometry.Coordinates, 1e-9) {
-				t.Errorf("%s: OGC %s, GraphQL %s", f.ID, f.Geometry.Coordinates, got.Node.Geometry)
-			}
-		}
+		})
 	})
 	t.Run("api_key is the same credential as the header", func(t *testing.T) {
 		key := g.keys["street_office"]
@@ -176,6 +181,25 @@ func TestOGCRolesSeeWhatTheySeeInGraphQL(t *testing.T) {
 			t.Errorf("the next link drops api_key: %s", next)
 		}
 	})
+}
+
+// eachAsGraphQL reads five features of a collection with key and hands check each one
+// with GraphQL's node(id) { selection } for the same key.
+func eachAsGraphQL(t *testing.T, g *guarded, key, collection, selection string, check func(f ogcFeature, node json.RawMessage)) {
+	t.Helper()
+	var fc ogcFeatures
+	ogcJSON(t, g.api, "/ogc/collections/"+collection+"/items?limit=5", key, &fc)
+	if len(fc.Features) == 0 {
+		t.Fatalf("no %s", collection)
+	}
+	for _, f := range fc.Features {
+		r := g.as(key, `query($id: ID!) { node(id: $id) { `+selection+` } }`, map[string]any{"id": f.ID})
+		var got struct{ Node json.RawMessage }
+		if err := json.Unmarshal(r.Data, &got); err != nil || len(r.Errors) > 0 {
+			t.Fatalf("node %s: %.300s", f.ID, r.raw)
+		}
+		check(f, got.Node)
+	}
 }
 
 func TestOGCPagesForABrowser(t *testing.T) {

@@ -133,16 +133,21 @@ func (s *Server) extents(r *http.Request) (*store.Extent, *time.Time, error) {
 	return &ext, since, nil
 }
 
-func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
+// metadata reads what every collection document needs: the format asked for, the
+// district's extent and the first incident's time.
+func (s *Server) metadata(r *http.Request) (format, *store.Extent, *time.Time, error) {
 	f, err := s.check(r, nil)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return f, nil, nil, err
 	}
 	ext, since, err := s.extents(r)
+	return f, ext, since, err
+}
+
+func (s *Server) collections(w http.ResponseWriter, r *http.Request) error {
+	f, ext, since, err := s.metadata(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	doc := collectionsDoc{CRS: crsURIs(), Links: s.linker(r).selfAndAlternate("/collections", nil, f, "application/json", "数据集")}
 	doc.Collections = []collectionDoc{}
@@ -153,27 +158,22 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.write(w, r, f, "application/json", "collections", page{Title: "数据集", Data: doc})
+	return nil
 }
 
-func (s *Server) collection(w http.ResponseWriter, r *http.Request) {
-	f, err := s.check(r, nil)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) collection(w http.ResponseWriter, r *http.Request) error {
 	c, err := collectionOf(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	ext, since, err := s.extents(r)
+	f, ext, since, err := s.metadata(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	doc := s.describe(r, c, ext, since)
 	if f == formatHTML {
 		doc.Links[0].Rel, doc.Links[1].Rel = "alternate", "self"
 	}
 	s.write(w, r, f, "application/json", "collection", page{Title: c.title, Data: doc})
+	return nil
 }

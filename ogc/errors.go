@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"gridhub/geo"
+	"gridhub/internal/problems"
 	"gridhub/internal/requestid"
 	"gridhub/model"
 	"gridhub/store"
@@ -40,14 +41,6 @@ var statusOf = map[string]int{
 	model.CodeForbidden:   http.StatusForbidden,
 }
 
-var problemCodes = map[geo.Problem]string{
-	geo.ProblemArea:       model.CodeBadArea,
-	geo.ProblemGeometry:   model.CodeBadGeometry,
-	geo.ProblemComplexity: model.CodeTooComplex,
-	geo.ProblemRange:      model.CodeOutOfRange,
-	geo.ProblemInput:      model.CodeBadInput,
-}
-
 // classify turns any error into what the client is told; ok is false for errors whose
 // text must not reach it (they are logged and answered INTERNAL).
 func classify(ctx context.Context, err error) (e *apiError, ok bool) {
@@ -64,7 +57,7 @@ func classify(ctx context.Context, err error) (e *apiError, ok bool) {
 		}
 		return &apiError{status: st, code: coded.Code, msg: coded.Message}, true
 	case errors.As(err, &invalid):
-		return &apiError{status: http.StatusBadRequest, code: problemCodes[invalid.Problem], msg: invalid.Message}, true
+		return &apiError{status: http.StatusBadRequest, code: problems.Codes[invalid.Problem], msg: invalid.Message}, true
 	case errors.Is(err, store.ErrUnavailable):
 		return &apiError{status: http.StatusServiceUnavailable, code: model.CodeUnavailable, msg: "the database is unavailable; try again shortly"}, true
 	case errors.Is(err, store.ErrTimeout), errors.Is(err, context.DeadlineExceeded):

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"gridhub/store"
@@ -81,7 +82,7 @@ func (s *Server) decodeFeatures(r *http.Request, c collectionDef, raw []byte) ([
 func columns(r *http.Request, c collectionDef, asked []string) []store.Property {
 	all := store.Properties(r.Context(), c.layer)
 	if asked == nil {
-		return all
+		return slices.DeleteFunc(all, func(p store.Property) bool { return p.OnRequest })
 	}
 	var out []store.Property
 	for _, name := range asked {
@@ -94,11 +95,10 @@ func columns(r *http.Request, c collectionDef, asked []string) []store.Property 
 	return out
 }
 
-func (s *Server) itemsHTML(w http.ResponseWriter, r *http.Request, c collectionDef, pg store.ItemsPage, q store.ItemsQuery, links []link) {
+func (s *Server) itemsHTML(w http.ResponseWriter, r *http.Request, c collectionDef, pg store.ItemsPage, q store.ItemsQuery, links []link) error {
 	fs, err := s.decodeFeatures(r, c, pg.Features)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	ip := itemsPage{Collection: c.title, Columns: columns(r, c, q.Props), Features: fs, Matched: pg.Matched, Returned: pg.Returned, Links: links}
 	for _, l := range links {
@@ -114,19 +114,23 @@ func (s *Server) itemsHTML(w http.ResponseWriter, r *http.Request, c collectionD
 		}
 	}
 	s.html(w, r, http.StatusOK, "items", page{Title: c.title, Data: ip})
+	return nil
 }
 
-func (s *Server) itemHTML(w http.ResponseWriter, r *http.Request, c collectionDef, pg store.ItemsPage, links []link) {
+func (s *Server) itemHTML(w http.ResponseWriter, r *http.Request, c collectionDef, pg store.ItemsPage, links []link) error {
 	fs, err := s.decodeFeatures(r, c, pg.Features)
-	if err != nil || len(fs) != 1 {
-		s.fail(w, r, fmt.Errorf("feature page: %w", err))
-		return
+	if err != nil {
+		return err
+	}
+	if len(fs) != 1 {
+		return fmt.Errorf("feature page: %d features", len(fs))
 	}
 	s.html(w, r, http.StatusOK, "item", page{Title: c.title + " · " + fs[0].ID, Data: struct {
 		Feature htmlFeature
 		Columns []store.Property
 		Links   []link
 	}{fs[0], columns(r, c, nil), links}})
+	return nil
 }
 
 // cell writes a property's value for a table cell ("" for none).

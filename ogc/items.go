@@ -3,6 +3,7 @@ package ogc
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -19,35 +20,30 @@ const (
 // itemsParams are the query parameters of /items besides the queryables' own.
 var itemsParams = []string{"limit", "bbox", "bbox-crs", "crs", "datetime", "properties", "filter", "filter-lang", "filter-crs", "after", "before"}
 
-func (s *Server) items(w http.ResponseWriter, r *http.Request) {
+func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 	c, err := collectionOf(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
-	allowed := append(itemsParams, queryableNames(ctx, c.layer)...)
-	f, err := s.check(r, allowed)
+	f, err := s.check(r, slices.Concat(itemsParams, queryableNames(ctx, c.layer)))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	q, out, err := parseItems(ctx, c, r.URL.Query())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	pg, err := s.st.Items(ctx, c.layer, q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	links := s.pageLinks(r, c, q, pg, f)
 	if f == formatHTML {
-		s.itemsHTML(w, r, c, pg, q, links)
-		return
+		return s.itemsHTML(w, r, c, pg, q, links)
 	}
 	writeCollection(w, out, pg, links)
+	return nil
 }
 
 // pageLinks are self, alternate, next and prev (keyset: next starts after the page's
@@ -113,53 +109,45 @@ func writeCollection(w http.ResponseWriter, out crsDef, pg store.ItemsPage, link
 	_, _ = w.Write(tail)
 }
 
-func (s *Server) item(w http.ResponseWriter, r *http.Request) {
+func (s *Server) item(w http.ResponseWriter, r *http.Request) error {
 	c, err := collectionOf(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	f, err := s.check(r, []string{"crs", "properties"})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	fid := r.PathValue("fid")
 	l, id, ok := model.ParseGlobalID(fid)
 	if !ok || l != c.layer {
-		s.fail(w, r, errorf(http.StatusNotFound, model.CodeNotFound, "no feature %q in %s", truncate(fid), c.id))
-		return
+		return errorf(http.StatusNotFound, model.CodeNotFound, "no feature %q in %s", truncate(fid), c.id)
 	}
 	ctx := r.Context()
 	v := r.URL.Query()
 	out, err := parseCRS(v.Get("crs"), "crs")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	props, err := parseProperties(v)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	q := store.ItemsQuery{Filter: c.filter(), ID: id, Limit: 1, Props: props, Out: out.output()}
 	pg, err := s.st.Items(ctx, c.layer, q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if pg.Returned == 0 {
 		// Outside the caller's fence or rows, it does not exist for it.
-		s.fail(w, r, errorf(http.StatusNotFound, model.CodeNotFound, "no feature %q in %s", truncate(fid), c.id))
-		return
+		return errorf(http.StatusNotFound, model.CodeNotFound, "no feature %q in %s", truncate(fid), c.id)
 	}
 	lk := s.linker(r)
 	path := "/collections/" + c.id + "/items/" + fid
 	links := append(lk.selfAndAlternate(path, nil, f, "application/geo+json", c.title),
 		link{Href: lk.href("/collections/"+c.id, nil, "json"), Rel: "collection", Type: "application/json", Title: c.title})
 	if f == formatHTML {
-		s.itemHTML(w, r, c, pg, links)
-		return
+		return s.itemHTML(w, r, c, pg, links)
 	}
 	// The feature as the store wrote it, with its links added before the closing brace.
 	feat := pg.Features
@@ -172,4 +160,5 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "private, no-cache")
 	h.Set("Vary", "Authorization, Accept")
 	_, _ = w.Write(body)
+	return nil
 }

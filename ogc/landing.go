@@ -33,11 +33,10 @@ type landingDoc struct {
 	Links       []link `json:"links"`
 }
 
-func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
+func (s *Server) landing(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.check(r, nil)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	l := s.linker(r)
 	doc := landingDoc{
@@ -51,19 +50,20 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) {
 		),
 	}
 	s.write(w, r, f, "application/json", "landing", page{Title: "网格治理地图 OGC API", Data: doc})
+	return nil
 }
 
 type conformanceDoc struct {
 	ConformsTo []string `json:"conformsTo"`
 }
 
-func (s *Server) conformance(w http.ResponseWriter, r *http.Request) {
+func (s *Server) conformance(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.check(r, nil)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.write(w, r, f, "application/json", "conformance", page{Title: "符合性声明", Data: conformanceDoc{ConformsTo: conformanceClasses}})
+	return nil
 }
 
 // commonParams are accepted on every request: the format and the credential.

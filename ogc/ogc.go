@@ -30,14 +30,14 @@ type Server struct {
 // server (scheme and host), for the absolute links every response carries.
 func New(st *store.Store, log *slog.Logger, baseURL func(*http.Request) string) *Server {
 	s := &Server{st: st, log: log, baseURL: baseURL, mux: http.NewServeMux()}
-	s.mux.HandleFunc("GET "+Prefix+"/{$}", s.landing)
-	s.mux.HandleFunc("GET "+Prefix+"/conformance", s.conformance)
-	s.mux.HandleFunc("GET "+Prefix+"/api", s.api)
-	s.mux.HandleFunc("GET "+Prefix+"/collections", s.collections)
-	s.mux.HandleFunc("GET "+Prefix+"/collections/{id}", s.collection)
-	s.mux.HandleFunc("GET "+Prefix+"/collections/{id}/items", s.items)
-	s.mux.HandleFunc("GET "+Prefix+"/collections/{id}/items/{fid}", s.item)
-	s.mux.HandleFunc("GET "+Prefix+"/collections/{id}/queryables", s.queryables)
+	s.mux.HandleFunc("GET "+Prefix+"/{$}", s.serve(s.landing))
+	s.mux.HandleFunc("GET "+Prefix+"/conformance", s.serve(s.conformance))
+	s.mux.HandleFunc("GET "+Prefix+"/api", s.serve(s.api))
+	s.mux.HandleFunc("GET "+Prefix+"/collections", s.serve(s.collections))
+	s.mux.HandleFunc("GET "+Prefix+"/collections/{id}", s.serve(s.collection))
+	s.mux.HandleFunc("GET "+Prefix+"/collections/{id}/items", s.serve(s.items))
+	s.mux.HandleFunc("GET "+Prefix+"/collections/{id}/items/{fid}", s.serve(s.item))
+	s.mux.HandleFunc("GET "+Prefix+"/collections/{id}/queryables", s.serve(s.queryables))
 	s.mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			s.fail(w, r, errorf(http.StatusMethodNotAllowed, model.CodeBadInput, "only GET is served here"))
@@ -46,6 +46,16 @@ func New(st *store.Store, log *slog.Logger, baseURL func(*http.Request) string) 
 		s.fail(w, r, errorf(http.StatusNotFound, model.CodeNotFound, "no such resource: see %s", Prefix))
 	})
 	return s
+}
+
+// serve adapts a handler that returns its error: fail is the one place errors are
+// answered, as exceptions with their codes.
+func (s *Server) serve(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	}
 }
 
 // ServeHTTP serves /ogc (the landing page) and everything under it.

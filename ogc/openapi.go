@@ -152,11 +152,10 @@ func (s *Server) openAPI(r *http.Request) obj {
 
 type apiPath struct{ Path, Summary string }
 
-func (s *Server) api(w http.ResponseWriter, r *http.Request) {
+func (s *Server) api(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.check(r, nil)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	doc := s.openAPI(r)
 	if f == formatHTML {
@@ -176,7 +175,8 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			JSON  string
 			Paths []apiPath
 		}{s.linker(r).href("/api", nil, "json"), ps}})
-		return
+		return nil
 	}
 	s.write(w, r, f, "application/vnd.oai.openapi+json;version=3.0", "", page{Data: doc})
+	return nil
 }

@@ -56,17 +56,16 @@ func propSchema(p store.Property) schemaProp {
 	return schemaProp{Title: p.Title, Type: p.Type, Format: p.Format, Enum: p.Enum}
 }
 
-func (s *Server) queryables(w http.ResponseWriter, r *http.Request) {
+func (s *Server) queryables(w http.ResponseWriter, r *http.Request) error {
 	c, err := collectionOf(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	f, err := s.check(r, nil)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	doc := queryablesOf(r.Context(), c, s.baseURL(r)+Prefix+"/collections/"+c.id+"/queryables")
 	s.write(w, r, f, "application/schema+json", "queryables", page{Title: c.title + " · 可查询属性", Data: doc})
+	return nil
 }

@@ -122,7 +122,8 @@ func (s *Store) Items(ctx context.Context, l model.Layer, q ItemsQuery) (ItemsPa
 }
 
 // itemProps is the properties object of the names given (nil: every one the caller may
-// see); a name the caller may not see is an error, as it would be in GraphQL.
+// see but those written on request only); a name the caller may not see is an error, as
+// it would be in GraphQL.
 func itemProps(ctx context.Context, l model.Layer, names []string) (string, error) {
 	visible := Properties(ctx, l)
 	out := "json_build_object("
@@ -136,7 +137,9 @@ func itemProps(ctx context.Context, l model.Layer, names []string) (string, erro
 	}
 	if names == nil {
 		for _, p := range visible {
-			add(p)
+			if !p.OnRequest {
+				add(p)
+			}
 		}
 		return out + ")", nil
 	}

@@ -20,7 +20,11 @@ type Property struct {
 	Queryable bool
 	// Masked: the caller sees it with its middle digits hidden, and may not filter on it.
 	Masked bool
-	expr   string // over alias t
+	// OnRequest: written only when properties= names it. A figure derived on the
+	// spheroid costs more than the rest of the feature together (a grid's area: ¾ of a
+	// page of polygons), and GIS clients compute it themselves when they need it.
+	OnRequest bool
+	expr      string // over alias t
 }
 
 // gridCodeOf is the code of the GRID a row of another layer lies in (GraphQL's grid).
@@ -34,7 +38,7 @@ var properties = map[model.Layer][]Property{
 		{Name: "parent", Type: "string", Title: "上级编码", Queryable: true, expr: "(SELECT pc.code FROM grids pc WHERE pc.id = t.parent_id)"},
 		{Name: "population", Type: "integer", Title: "实有人口", Queryable: true, expr: "t.population"},
 		{Name: "households", Type: "integer", Title: "户数", Queryable: true, expr: "t.households"},
-		{Name: "areaSquareMeters", Type: "number", Title: "面积(平方米)", expr: "ST_Area(t.geom::geography)"},
+		{Name: "areaSquareMeters", Type: "number", Title: "面积(平方米)", OnRequest: true, expr: "ST_Area(t.geom::geography)"},
 		{Name: "workerName", Type: "string", Title: "网格员", expr: "t.worker_name"},
 		{Name: "workerPhone", Type: "string", Title: "网格员电话", expr: "t.worker_phone"},
 	},

@@ -29,7 +29,7 @@ var (
 			`, 'description', t.description, 'amountYuan', t.amount_yuan::float8, 'grid', (SELECT gc.code FROM grids gc WHERE gc.id = t.grid_id))`}
 	ogcGrids = ogcLayer{model.LayerGrid, "grid_units", "grids",
 		`json_build_object('name', t.name, 'code', t.code, 'level', t.level, 'parent', (SELECT pc.code FROM grids pc WHERE pc.id = t.parent_id), ` +
-			`'population', t.population, 'households', t.households, 'areaSquareMeters', ST_Area(t.geom::geography), ` +
+			`'population', t.population, 'households', t.households, ` +
 			`'workerName', t.worker_name, 'workerPhone', t.worker_phone)`}
 )
 
