@@ -103,7 +103,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (http.Handler, func()) {
 	tl := &tiles{st: st, log: log, opts: store.TileOptions{ClusterBelow: cfg.TileClusterBelow, ClusterAbove: cfg.TileClusterAbove}}
 	mux.Handle("GET /tiles/{layer}/{z}/{x}/{y}", authenticated(http.HandlerFunc(tl.tile)))
 	mux.Handle("GET /tiles/{file}", withTimeout(cfg.RequestTimeout, http.HandlerFunc(tl.tileJSON)))
-	og := authenticated(ogc.New(st, log, baseURL))
+	og := authenticated(au.ogcAudited(ogc.New(st, log, baseURL)))
 	mux.Handle(ogc.Prefix, og)
 	mux.Handle(ogc.Prefix+"/", og)
 	mux.Handle("/map/", mapui.Handler(mapui.Options{Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, ClusterBelow: cfg.TileClusterBelow}))

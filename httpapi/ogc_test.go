@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"gridhub/model"
 )
@@ -230,5 +231,52 @@ func TestOGCPagesForABrowser(t *testing.T) {
 				t.Errorf("%d %s: %.300s…, want a page showing %q", resp.StatusCode, ct, b, want)
 			}
 		})
+	}
+}
+
+func TestOGCRequestsAreAudited(t *testing.T) {
+	g := guardedDistrict(t)
+	key := g.keys["judicial"]
+	path := "/ogc/collections/incidents/items?limit=3&bbox=109.8,40.6,109.9,40.7&api_key=" + key
+	ogcJSON(t, g.api, path, "", &ogcFeatures{})
+	ogcGet(t, g.api, "/ogc/collections/cameras/items?api_key="+key, "")
+	var items, cams bool
+	poll := func() {
+		type logged struct {
+			Operation, Outcome string
+			Layers             []string
+			Area               *string
+			ResultBytes        int
+		}
+		var out []logged
+		rows, err := g.db.Store.Pool().Query(t.Context(), `SELECT operation, outcome, layers, area, result_bytes FROM audit_log WHERE principal = '测试·judicial' AND operation LIKE 'OGC %'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var e logged
+			if err := rows.Scan(&e.Operation, &e.Outcome, &e.Layers, &e.Area, &e.ResultBytes); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, e)
+		}
+		rows.Close()
+		for _, e := range out {
+			switch e.Operation {
+			case "OGC /ogc/collections/incidents/items":
+				items = e.Outcome == "ok" && len(e.Layers) == 1 && e.Layers[0] == "INCIDENT" && e.Area != nil &&
+					*e.Area == "bbox 109.800000,40.600000,109.900000,40.700000" && e.ResultBytes > 0
+			case "OGC /ogc/collections/cameras/items":
+				cams = e.Outcome == "HTTP 403"
+			}
+		}
+	}
+	// Entries are written in batches, off the request path.
+	for i := 0; i < 50 && !(items && cams); i++ {
+		time.Sleep(100 * time.Millisecond)
+		poll()
+	}
+	if !items || !cams {
+		t.Errorf("the audit log lacks the judicial key's items (ok, INCIDENT, bbox): %v, or its cameras (HTTP 403): %v", items, cams)
 	}
 }

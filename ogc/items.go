@@ -1,12 +1,15 @@
 package ogc
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"time"
 
+	"gridhub/auth"
+	"gridhub/geo"
 	"gridhub/model"
 	"gridhub/store"
 )
@@ -34,6 +37,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	auth.Touch(ctx, describeArea(q.Filter.Area), c.layer)
 	pg, err := s.st.Items(ctx, c.layer, q)
 	if err != nil {
 		return err
@@ -134,6 +138,7 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := store.ItemsQuery{Filter: c.filter(), ID: id, Limit: 1, Props: props, Out: out.output()}
+	auth.Touch(ctx, "", c.layer)
 	pg, err := s.st.Items(ctx, c.layer, q)
 	if err != nil {
 		return err
@@ -161,4 +166,12 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Vary", "Authorization, Accept")
 	_, _ = w.Write(body)
 	return nil
+}
+
+// describeArea is the bbox for the audit log ("" for none).
+func describeArea(a *geo.Area) string {
+	if a == nil {
+		return ""
+	}
+	return fmt.Sprintf("bbox %.6f,%.6f,%.6f,%.6f", a.Bound.Min[0], a.Bound.Min[1], a.Bound.Max[0], a.Bound.Max[1])
 }
