@@ -45,6 +45,14 @@ func TestOGCFiltersCountAsTheSQL(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a page holding every match counts them too", func(t *testing.T) {
+		var fc ogcFeatures
+		ogcJSON(t, a, "/ogc/collections/incidents/items?limit=10000&properties=status&status=REPORTED,ACCEPTED", "", &fc)
+		want := a.scalar(`SELECT count(*) FROM incidents WHERE status IN ('REPORTED', 'ACCEPTED')`)
+		if fc.NumberMatched != want || fc.NumberReturned != want || fc.link("next") != "" {
+			t.Errorf("numberMatched %d, numberReturned %d, next %q; the SQL counts %d", fc.NumberMatched, fc.NumberReturned, fc.link("next"), want)
+		}
+	})
 	t.Run("grid levels are collections of their own", func(t *testing.T) {
 		for coll, level := range map[string]string{"streets": "STREET", "communities": "COMMUNITY", "grids": "GRID"} {
 			var fc ogcFeatures

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"gridhub/model"
 )
 
@@ -52,8 +50,8 @@ type ItemsPage struct {
 	More        bool
 }
 
-// Items reads a page of layer l's features. The page and its count are one round trip:
-// both statements go in a batch on one connection.
+// Items reads a page of layer l's features, and counts what the query keeps when the
+// page does not already hold all of it (a second statement).
 func (s *Store) Items(ctx context.Context, l model.Layer, q ItemsQuery) (ItemsPage, error) {
 	ls := layers[l]
 	var p args
@@ -72,10 +70,7 @@ func (s *Store) Items(ctx context.Context, l model.Layer, q ItemsQuery) (ItemsPa
 	if err != nil {
 		return ItemsPage{}, err
 	}
-	b := &pgx.Batch{}
-	if q.Count {
-		b.Queue("SELECT count(*) FROM "+ls.table+" t WHERE "+and(conds), p...)
-	}
+	countSQL, countArgs := "SELECT count(*) FROM "+ls.table+" t WHERE "+and(conds), slices.Clone(p)
 	page := slices.Clone(conds)
 	order := "t.id"
 	if q.Before != 0 {
@@ -89,16 +84,7 @@ func (s *Store) Items(ctx context.Context, l model.Layer, q ItemsQuery) (ItemsPa
 		// The last rows before the key, handed back in id order.
 		sel = "SELECT * FROM (" + sel + ") b ORDER BY id"
 	}
-	b.Queue(sel, p...)
-	br := s.pool.SendBatch(ctx, b)
-	defer br.Close()
-	var out ItemsPage
-	if q.Count {
-		if err := br.QueryRow().Scan(&out.Matched); err != nil {
-			return ItemsPage{}, wrap(err, "count "+ls.table)
-		}
-	}
-	rows, err := br.Query()
+	rows, err := s.pool.Query(ctx, sel, p...)
 	if err != nil {
 		return ItemsPage{}, wrap(err, "list "+ls.table)
 	}
@@ -112,13 +98,24 @@ func (s *Store) Items(ctx context.Context, l model.Layer, q ItemsQuery) (ItemsPa
 	if err != nil {
 		return ItemsPage{}, wrap(err, "list "+ls.table)
 	}
+	var out ItemsPage
 	out.Features, out.First, out.Last = buf.Bytes(), w.first, w.last
 	out.Returned, out.More = min(w.n, q.Limit), w.n > q.Limit
 	if q.Before != 0 && out.More {
 		out.Features = out.Features[min(w.firstEnd, len(out.Features)):]
 		out.First = w.second
 	}
-	return out, wrap(br.Close(), "list "+ls.table)
+	switch {
+	case !q.Count:
+	case q.After == 0 && q.Before == 0 && !out.More:
+		// The first page holds every row the query keeps: they need no counting again.
+		out.Matched = out.Returned
+	default:
+		if err := s.pool.QueryRow(ctx, countSQL, countArgs...).Scan(&out.Matched); err != nil {
+			return ItemsPage{}, wrap(err, "count "+ls.table)
+		}
+	}
+	return out, nil
 }
 
 // itemProps is the properties object of the names given (nil: every one the caller may

@@ -34,10 +34,12 @@ var (
 )
 
 // ogcItemsSQL is the page gridhub's /items answers for a bbox ($1..$4) and a limit ($5),
-// with its count, in one statement: {"numberMatched":N,"features":[...]}.
+// with its count, in one statement: {"numberMatched":N,"features":[...]}. As gridhub, it
+// counts the rows again only when the page may not hold them all.
 func ogcItemsSQL(l ogcLayer) string {
 	where := `ST_Intersects(t.geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))`
-	return fmt.Sprintf(`SELECT '{"numberMatched":' || (SELECT count(*) FROM %[1]s t WHERE %[2]s) || ',"features":[' || coalesce(string_agg(j, ','), '') || ']}'
+	return fmt.Sprintf(`SELECT '{"numberMatched":' || CASE WHEN count(*) < $5 THEN count(*) ELSE (SELECT count(*) FROM %[1]s t WHERE %[2]s) END ||
+  ',"features":[' || coalesce(string_agg(j, ','), '') || ']}'
 FROM (SELECT '{"type":"Feature","id":"' || %[3]s || '","geometry":' || ST_AsGeoJSON(t.geom, 7) || ',"properties":' || %[4]s::text || '}' AS j
   FROM %[1]s t WHERE %[2]s ORDER BY t.id LIMIT $5) f`, l.table, where, globalIDSQL(l.layer), l.props)
 }
