@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// featureserv holds pg_featureserv's req/s from an earlier measurement on this machine
-// (it cannot be built here); gridhub's target is twice as many.
+// featureserv holds pg_featureserv's req/s from an earlier measurement on this machine,
+// for the W workloads (O1-O3 time it in the same rounds); gridhub's target is twice as many.
 var featureserv = map[string]float64{"W1": 1150, "W2": 38, "W4": 540}
 
 // markdown renders the run: the summary table, the checks, the targets and the notes.
