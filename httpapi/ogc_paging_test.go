@@ -141,5 +141,11 @@ func TestOGCPagingWhileReportsAreWritten(t *testing.T) {
 		if back.link("prev") != "" {
 			t.Errorf("the first page, reached by prev, links to a page before it: %s", back.link("prev"))
 		}
+		var p3, back2 ogcFeatures
+		ogcJSON(t, a, strings.TrimPrefix(p2.link("next"), a.srv.URL), "", &p3)
+		ogcJSON(t, a, strings.TrimPrefix(p3.link("prev"), a.srv.URL), "", &back2)
+		if got, want := fmt.Sprint(idsOf(t, back2.Features)), fmt.Sprint(idsOf(t, p2.Features)); got != want || back2.link("prev") == "" {
+			t.Errorf("prev of the third page holds %s (prev %q), the second page %s", got, back2.link("prev"), want)
+		}
 	})
 }
