@@ -128,8 +128,8 @@ func (r *Role) check() error {
 		}
 	}
 	for l, m := range r.Coarsen {
-		if !l.IsValid() || !(m > 0 && m <= 10000) || math.IsNaN(m) {
-			return fmt.Errorf("coarsen: %s: %g (want a layer and 0 < metres <= 10000)", l, m)
+		if !l.IsValid() || l == model.LayerGrid || l == model.LayerBuilding || !(m > 0 && m <= 10000) || math.IsNaN(m) {
+			return fmt.Errorf("coarsen: %s: %g (want a point layer and 0 < metres <= 10000)", l, m)
 		}
 	}
 	for _, m := range r.Mutations {

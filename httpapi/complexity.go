@@ -3,19 +3,24 @@ package httpapi
 import (
 	"gridhub/graph"
 	"gridhub/model"
+	"gridhub/resolvers"
 )
 
 // complexity gives lists and connections a cost proportional to what they may return,
 // so that one cheap-looking document cannot ask for millions of rows. Multiplications
-// saturate: an overflow must never wrap round below the limit.
+// saturate: an overflow must never wrap round below the limit. A page size beyond what
+// the resolvers allow costs as much as the largest allowed: the resolver then refuses
+// it as OUT_OF_RANGE, naming the bound, which says more than TOO_COMPLEX would.
 func complexity() graph.ComplexityRoot {
 	var c graph.ComplexityRoot
-	page := func(child int, first *int, def int) int { return mul(child, orDefault(first, def)) }
+	page := func(child int, first *int, def int) int {
+		return mul(child, min(orDefault(first, def), resolvers.MaxFirst))
+	}
 	c.Query.Features = func(child int, _ graph.AreaInput, _ []model.Layer, first *int, _ *string, _ *int) int {
 		return page(child, first, 500)
 	}
 	c.Query.FeatureCollection = func(_ int, _ graph.AreaInput, _ []model.Layer, _ *model.CRS, limit *int, _ *int) int {
-		return 50 + orDefault(limit, 5000)/10
+		return 50 + min(orDefault(limit, 5000), resolvers.MaxCollection)/10
 	}
 	c.Query.Clusters = func(child int, _ graph.AreaInput, _ model.Layer, _ int) int { return mul(child, 200) }
 	c.Query.Nearby = func(child int, _, _, _ float64, _ []model.Layer, first *int) int { return page(child, first, 50) }

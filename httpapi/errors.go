@@ -34,6 +34,10 @@ func presenter(log *slog.Logger, m *metrics) graphql.ErrorPresenterFunc {
 			code, gerr.Message = coded.Code, coded.Message
 		case errors.As(err, &invalid):
 			code, gerr.Message = problemCodes[invalid.Problem], invalid.Message
+		case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
+			// The client went away; nobody reads this answer, and it is not our fault
+			// (the request is logged once, see graphql.go).
+			code, gerr.Message = model.CodeUnavailable, "the request was cancelled"
 		case errors.Is(err, store.ErrUnavailable):
 			code, gerr.Message = model.CodeUnavailable, "the database is unavailable; try again shortly"
 		case errors.Is(err, store.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
@@ -45,6 +49,10 @@ func presenter(log *slog.Logger, m *metrics) graphql.ErrorPresenterFunc {
 			// gqlgen's own parse and validation errors keep their codes and messages.
 		case isInputError(err):
 			code = model.CodeBadInput
+		case inArgument(ctx, gerr):
+			// A conversion of ours that failed without saying why in words fit to show.
+			log.InfoContext(ctx, "argument refused", "err", err.Error(), "path", gerr.Path.String())
+			code, gerr.Message = model.CodeBadInput, "the value at "+gerr.Path.String()+" is not valid for its type"
 		default:
 			log.ErrorContext(ctx, "internal error", "err", err.Error(), "path", gerr.Path.String())
 			code, gerr.Message = model.CodeInternal, "internal error (request id "+requestid.From(ctx)+")"
@@ -56,6 +64,14 @@ func presenter(log *slog.Logger, m *metrics) graphql.ErrorPresenterFunc {
 		m.errors.WithLabelValues(code).Inc()
 		return gerr
 	}
+}
+
+// inArgument reports whether the error lies inside the field's arguments (its path goes
+// on past the field's into an argument and its members): it is about the caller's
+// input, whatever the conversion that failed.
+func inArgument(ctx context.Context, gerr *gqlerror.Error) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && len(gerr.Path) > len(fc.Path())
 }
 
 // isInputError reports gqlgen's own messages about argument values (a gqlerror that

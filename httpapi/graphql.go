@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -94,6 +95,11 @@ func newGraphQL(st *store.Store, hub *live.Hub, an *auth.Authenticator, au *audi
 		return func(ctx context.Context) *graphql.Response {
 			resp := h(ctx)
 			m.latency.WithLabelValues(op).Observe(time.Since(start).Seconds())
+			if errors.Is(ctx.Err(), context.Canceled) {
+				// One line for the whole request, however many fields it stopped.
+				m.cancelled.Inc()
+				log.InfoContext(ctx, "request cancelled by the client", "operation", op, "took", time.Since(start))
+			}
 			return resp
 		}
 	})

@@ -141,22 +141,49 @@ type gqlResponse struct {
 
 func (e gqlError) code() string { s, _ := e.Extensions["code"].(string); return s }
 
-// do posts a GraphQL request and decodes the response.
+// do posts a GraphQL request without a credential and decodes the response.
 func (a *api) do(query string, vars map[string]any) gqlResponse {
 	a.t.Helper()
+	r := a.as("", query, vars)
+	if !json.Valid(r.raw) {
+		a.t.Fatalf("response is not JSON (status %d): %.300s", r.status, r.raw)
+	}
+	return r
+}
+
+// as posts a GraphQL request with a credential ("" for none).
+func (a *api) as(cred, query string, vars map[string]any) gqlResponse {
+	a.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	resp, err := http.Post(a.srv.URL+"/graphql", "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if cred != "" {
+		req.Header.Set("Authorization", "Bearer "+cred)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		a.t.Fatalf("post: %v", err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	var out gqlResponse
-	if err := json.Unmarshal(raw, &out); err != nil {
-		a.t.Fatalf("response is not JSON (status %d): %.300s", resp.StatusCode, raw)
-	}
+	_ = json.Unmarshal(raw, &out)
 	out.status, out.raw = resp.StatusCode, raw
+	if resp.StatusCode == http.StatusTooManyRequests {
+		out.retryAfter = resp.Header.Get("Retry-After")
+	}
 	return out
+}
+
+// decode decodes a response that must have succeeded into v.
+func (r gqlResponse) decode(t testing.TB, v any) {
+	t.Helper()
+	if len(r.Errors) > 0 {
+		t.Fatalf("query failed: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("decode data: %v (%.300s)", err, r.Data)
+	}
 }
 
 // data runs a query that must succeed and decodes its data into v.

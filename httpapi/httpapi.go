@@ -67,6 +67,8 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (http.Handler, func()) {
 	reg := prometheus.NewRegistry()
 	m := newMetrics(reg, st)
 	hub := live.New(st, log)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridhub_live_subscribers", Help: "Live update subscriptions open on this instance."},
+		func() float64 { return float64(hub.Subscribers()) }))
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

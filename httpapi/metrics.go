@@ -11,6 +11,8 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
+	// cancelled counts operations whose client went away before the answer.
+	cancelled prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
@@ -25,8 +27,11 @@ func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gridhub_graphql_errors_total", Help: "GraphQL errors by extensions.code.",
 		}, []string{"code"}),
+		cancelled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gridhub_graphql_cancelled_total", Help: "GraphQL operations whose client went away before the answer.",
+		}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.errors,
+	reg.MustRegister(m.requests, m.latency, m.errors, m.cancelled,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		poolCollector{st})
 	return m

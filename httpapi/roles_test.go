@@ -1,13 +1,11 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"math"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -65,30 +63,6 @@ func guardedDistrict(t *testing.T) *guarded {
 	inner.t = t
 	c.api = &inner
 	return &c
-}
-
-// as sends a request with a credential ("" for none).
-func (g *guarded) as(cred, query string, vars map[string]any) gqlResponse {
-	g.t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, g.srv.URL+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if cred != "" {
-		req.Header.Set("Authorization", "Bearer "+cred)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out gqlResponse
-	_ = json.Unmarshal(raw, &out)
-	out.status, out.raw = resp.StatusCode, raw
-	if resp.StatusCode == http.StatusTooManyRequests {
-		out.retryAfter = resp.Header.Get("Retry-After")
-	}
-	return out
 }
 
 // codeOf is the first error's code, or "ok".

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -49,6 +50,11 @@ func (t postJSON) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 			w.WriteHeader(http.StatusBadRequest)
 		}
 		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{inputError("the request body could not be read")}))
+		return
+	}
+	if !utf8.Valid(body) {
+		w.WriteHeader(http.StatusBadRequest)
+		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{inputError("the request body is not valid UTF-8")}))
 		return
 	}
 	var params graphql.RawParams

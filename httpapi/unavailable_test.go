@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -180,4 +183,72 @@ func TestTimeoutIsNotDatabaseDown(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClientThatHangsUpIsNotAnError: a client that goes away while its request waits (here
+// on a locked table) is logged once, at info level, and counted; nothing is logged as an
+// error, so that an operator's alerting on ERROR means a bug of ours.
+func TestClientThatHangsUpIsNotAnError(t *testing.T) {
+	db := testdb.New(t)
+	var logs logBuffer
+	h, done := New(db.Store, testConfig(), slog.New(slog.NewTextHandler(&logs, nil)))
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { srv.Close(); done() })
+	a := &api{t: t, srv: srv, db: db}
+	seedSmallDistrict(t, a)
+
+	ctx := context.Background()
+	tx, err := db.Store.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `LOCK TABLE grids IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	// Many fields, each of which would fail on its own once the request is cancelled.
+	var fields []string
+	for i := range 15 {
+		fields = append(fields, fmt.Sprintf(`g%d: grids(first: 100) { edges { node { code } } }`, i))
+	}
+	query := `{ ` + strings.Join(fields, " ") + ` }`
+	body, _ := json.Marshal(map[string]any{"query": query})
+	reqCtx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(reqCtx, http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the request was answered (%d) while the table was locked", resp.StatusCode)
+	}
+	var metrics string
+	for range 100 {
+		resp, err := http.Get(srv.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if metrics = string(b); strings.Contains(metrics, "gridhub_graphql_cancelled_total 1\n") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(metrics, "gridhub_graphql_cancelled_total 1\n") {
+		t.Errorf("the cancelled request is not counted:\n%s", grepLines(metrics, "cancelled"))
+	}
+	l := logs.String()
+	if n := strings.Count(l, "request cancelled by the client"); n != 1 || strings.Contains(l, "level=ERROR") {
+		t.Errorf("want one info line for the cancelled request and no errors, got %d lines:\n%s", n, l)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -3,6 +3,9 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -116,4 +119,23 @@ func (c *wsClient) next(d time.Duration) (wsMessage, bool) {
 			return m, false
 		}
 	}
+}
+
+// waitSubscribers waits until the server's hub holds n subscriptions (its
+// gridhub_live_subscribers gauge), so that a change written next reaches them all.
+func waitSubscribers(t testing.TB, a *api, n int) {
+	t.Helper()
+	want := fmt.Sprintf("gridhub_live_subscribers %d\n", n)
+	for range 200 {
+		resp, err := http.Get(a.srv.URL + "/metrics")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(b), want) {
+				return
+			}
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatalf("the hub never held %d subscriptions", n)
 }

@@ -1,10 +1,10 @@
 package model
 
 import (
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // The enums are plain strings, stored as the same text in the database.
@@ -118,11 +118,12 @@ func (e IncidentStatus) MarshalGQL(w io.Writer)    { marshalEnum(w, e) }
 
 func unmarshalEnum[E ~string](e *E, v any, valid []E) error {
 	s, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-	if !slices.Contains(valid, E(s)) {
-		return fmt.Errorf("%q is not a valid value", s)
+	if !ok || !slices.Contains(valid, E(s)) {
+		names := make([]string, len(valid))
+		for i, x := range valid {
+			names[i] = string(x)
+		}
+		return Errorf(CodeBadInput, "want one of %s", strings.Join(names, ", "))
 	}
 	*e = E(s)
 	return nil

@@ -2,7 +2,6 @@ package model
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 )
 
@@ -20,21 +19,39 @@ func (g GeoJSON) MarshalGQL(w io.Writer) {
 
 // UnmarshalGQL takes a GeoJSON object (as a JSON object in variables or an input object
 // literal) or a string holding GeoJSON text.
+// Anything else is BAD_GEOMETRY (geo then checks that the object is a geometry).
 func (g *GeoJSON) UnmarshalGQL(v any) error {
 	switch t := v.(type) {
 	case string:
 		if !json.Valid([]byte(t)) {
-			return fmt.Errorf("GeoJSON string is not valid JSON")
+			return Errorf(CodeBadGeometry, "a GeoJSON string must hold GeoJSON text (a JSON object), not WKT or other text")
 		}
 		*g = GeoJSON(t)
 	case map[string]any:
 		b, err := json.Marshal(t)
 		if err != nil {
-			return fmt.Errorf("GeoJSON must be a JSON object")
+			return Errorf(CodeBadGeometry, "GeoJSON must be a JSON object")
 		}
 		*g = b
 	default:
-		return fmt.Errorf("GeoJSON must be an object")
+		return Errorf(CodeBadGeometry, "GeoJSON must be a JSON object such as {\"type\": \"Polygon\", \"coordinates\": [...]}, not %s", jsonKind(v))
 	}
 	return nil
+}
+
+// jsonKind names the JSON type of a decoded value, for messages.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return "a number"
 }

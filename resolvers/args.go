@@ -18,13 +18,13 @@ func checkRange(name string, v, lo, hi int) error {
 	return nil
 }
 
-// firstArg reads a page size argument (1..maxFirst).
+// firstArg reads a page size argument (1..MaxFirst).
 func firstArg(v *int, def int) (int, error) {
 	n := def
 	if v != nil {
 		n = *v
 	}
-	return n, checkRange("first", n, 1, maxFirst)
+	return n, checkRange("first", n, 1, MaxFirst)
 }
 
 func crsOf(c *model.CRS) geo.CRS {

@@ -82,7 +82,7 @@ func (r *queryResolver) FeatureCollection(ctx context.Context, area graph.AreaIn
 	if limit != nil {
 		n = *limit
 	}
-	if err := checkRange("limit", n, 1, maxCollection); err != nil {
+	if err := checkRange("limit", n, 1, MaxCollection); err != nil {
 		return nil, err
 	}
 	var shape store.Shape

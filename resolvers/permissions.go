@@ -56,11 +56,18 @@ func describeArea(a *geo.Area) string {
 
 // scopeMatcher is the caller's fence and row filters for live events, the same rules the
 // store applies to reads: a fenced caller hears only of incidents in its grid's subtree
-// (or polygon), a role limited to some categories only of those.
-func scopeMatcher(ctx context.Context) func(store.Placed) bool {
+// (or polygon), a role limited to some categories only of those. It also gives where the
+// caller sees an incident: for a role that coarsens incidents the snapped point, by which
+// the area and the fence are then tested, as the store tests rows (store/coarsen.go).
+func (r *Resolver) scopeMatcher(ctx context.Context) (inScope func(store.Placed) bool, at func(store.Placed) orb.Point, err error) {
 	p := auth.From(ctx)
 	if p == nil {
-		return func(store.Placed) bool { return true }
+		return func(store.Placed) bool { return true }, func(pl store.Placed) orb.Point { return orb.Point(pl.Point) }, nil
+	}
+	sc := p.Scope()
+	at = func(pl store.Placed) orb.Point {
+		x, y := sc.Coarsen(model.LayerIncident, pl.Point[0], pl.Point[1])
+		return orb.Point{x, y}
 	}
 	cats := p.Role.Rows[model.LayerIncident]
 	var fence *geo.Area
@@ -68,6 +75,14 @@ func scopeMatcher(ctx context.Context) func(store.Placed) bool {
 		fence = geo.PolygonArea(p.FencePolygon)
 	}
 	code := p.FenceCode
+	var codeArea *geo.Area
+	if _, coarse := p.Role.Coarsen[model.LayerIncident]; coarse && code != "" {
+		// A coarsened incident is in the fence when its snapped point is in the fence's grid.
+		if codeArea, err = r.gridArea(ctx, code); err != nil {
+			return nil, nil, err
+		}
+		code = ""
+	}
 	return func(pl store.Placed) bool {
 		if cats != nil && !slices.Contains(cats, pl.Incident.Category) {
 			return false
@@ -75,6 +90,6 @@ func scopeMatcher(ctx context.Context) func(store.Placed) bool {
 		if code != "" && (pl.GridCode == "" || !strings.HasPrefix(pl.GridCode, code)) {
 			return false
 		}
-		return fence == nil || fence.Contains(orb.Point(pl.Point))
-	}
+		return (fence == nil || fence.Contains(at(pl))) && (codeArea == nil || codeArea.Contains(at(pl)))
+	}, at, nil
 }

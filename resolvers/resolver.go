@@ -19,8 +19,8 @@ type Resolver struct {
 
 // Limits on arguments; each is stated in the OUT_OF_RANGE message when exceeded.
 const (
-	maxFirst           = 1000
-	maxCollection      = 50000
+	MaxFirst           = 1000
+	MaxCollection      = 50000
 	maxZoom            = 22
 	maxRadius          = 50000.0
 	maxNearbyCameras   = 2000.0

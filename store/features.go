@@ -60,7 +60,7 @@ func perLayer(ctx context.Context, area *geo.Area, ls []model.Layer, p *args, su
 		if !contains(ls, l) {
 			continue
 		}
-		parts = append(parts, "("+sub(l, append([]string{areaClause(area, "t.geom", p)}, scopeWhere(ctx, l, p)...))+")")
+		parts = append(parts, "("+sub(l, append([]string{inArea(ctx, l, area, p)}, scopeWhere(ctx, l, p)...))+")")
 	}
 	return parts
 }
@@ -92,7 +92,7 @@ func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []mode
 		if !contains(ls, l) {
 			continue
 		}
-		conds := append([]string{areaClause(area, "t.geom", &p)}, scopeWhere(ctx, l, &p)...)
+		conds := append([]string{inArea(ctx, l, area, &p)}, scopeWhere(ctx, l, &p)...)
 		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id, "+geoJSON(ctx, l, shape, &p)+" AS g, "+
 			propsSQL(ctx, l)+" AS props FROM "+layers[l].table+" t WHERE "+and(conds)+" ORDER BY t.id LIMIT "+lim+")")
 	}

@@ -26,7 +26,7 @@ type Filter struct {
 func (f *Filter) where(ctx context.Context, l model.Layer, p *args) []string {
 	c := scopeWhere(ctx, l, p)
 	if f.Area != nil {
-		c = append(c, areaClause(f.Area, "t.geom", p))
+		c = append(c, inArea(ctx, l, f.Area, p))
 	}
 	switch l {
 	case model.LayerGrid:
@@ -47,7 +47,7 @@ func (f *Filter) where(ctx context.Context, l model.Layer, p *args) []string {
 			c = append(c, "t.status = "+p.add(f.Status))
 		}
 		if f.Subtree != "" {
-			c = append(c, "t.grid_id IN (SELECT sg.id FROM grids sg WHERE sg.code LIKE "+p.add(f.Subtree)+" || '%')")
+			c = append(c, underGrid(ctx, l, p.add(f.Subtree), p))
 		}
 		if l == model.LayerIncident && f.Incident != nil {
 			c = append(c, incidentWhere(f.Incident, p)...)
@@ -88,7 +88,7 @@ func (s *Store) List(ctx context.Context, l model.Layer, f Filter, after int64, 
 	ls := layers[l]
 	var p args
 	conds := append(f.where(ctx, l, &p), "t.id > "+p.add(after))
-	q := "SELECT " + ls.cols + " FROM " + ls.table + " t WHERE " + and(conds) + " ORDER BY t.id LIMIT " + p.add(limit)
+	q := "SELECT " + colsOf(ctx, l, &p) + " FROM " + ls.table + " t WHERE " + and(conds) + " ORDER BY t.id LIMIT " + p.add(limit)
 	rows, err := s.pool.Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, "list "+ls.table)
@@ -111,7 +111,7 @@ func (s *Store) ByIDs(ctx context.Context, l model.Layer, ids []int64) (map[int6
 	ls := layers[l]
 	p := args{ids}
 	conds := append([]string{"t.id = ANY($1)"}, scopeWhere(ctx, l, &p)...)
-	rows, err := s.pool.Query(ctx, "SELECT "+ls.cols+" FROM "+ls.table+" t WHERE "+and(conds), p...)
+	rows, err := s.pool.Query(ctx, "SELECT "+colsOf(ctx, l, &p)+" FROM "+ls.table+" t WHERE "+and(conds), p...)
 	if err != nil {
 		return nil, wrap(err, "load "+ls.table)
 	}
@@ -145,10 +145,10 @@ func (s *Store) ListSubtrees(ctx context.Context, l model.Layer, f Filter, keys 
 	kc, ka := p.add(codes), p.add(afters)
 	f.Subtree = ""
 	conds := f.where(ctx, l, &p)
-	conds = append(conds, underKeyCode(l))
+	conds = append(conds, underKeyCode(ctx, l, &p))
 	conds = append(conds, "t.id > k.after")
 	q := fmt.Sprintf(`SELECT r.*, k.ord FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY k(code, after, ord)
-CROSS JOIN LATERAL (SELECT %s FROM %s t WHERE %s ORDER BY t.id LIMIT %s) r`, kc, ka, ls.cols, ls.table, and(conds), p.add(limit))
+CROSS JOIN LATERAL (SELECT %s FROM %s t WHERE %s ORDER BY t.id LIMIT %s) r`, kc, ka, colsOf(ctx, l, &p), ls.table, and(conds), p.add(limit))
 	rows, err := s.pool.Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, "list "+ls.table+" by grid")
@@ -173,7 +173,7 @@ func (s *Store) CountSubtrees(ctx context.Context, l model.Layer, f Filter, code
 	kc := p.add(codes)
 	f.Subtree = ""
 	conds := f.where(ctx, l, &p)
-	conds = append(conds, underKeyCode(l))
+	conds = append(conds, underKeyCode(ctx, l, &p))
 	q := fmt.Sprintf(`SELECT (SELECT count(*) FROM %s t WHERE %s) FROM unnest(%s::text[]) WITH ORDINALITY k(code, ord) ORDER BY k.ord`,
 		ls.table, and(conds), kc)
 	rows, err := s.pool.Query(ctx, q, p...)
@@ -185,9 +185,9 @@ func (s *Store) CountSubtrees(ctx context.Context, l model.Layer, f Filter, code
 }
 
 // underKeyCode keeps rows of layer l under the grid whose code is k.code.
-func underKeyCode(l model.Layer) string {
+func underKeyCode(ctx context.Context, l model.Layer, p *args) string {
 	if l == model.LayerGrid {
 		return "t.code LIKE k.code || '%'"
 	}
-	return "t.grid_id IN (SELECT sg.id FROM grids sg WHERE sg.code LIKE k.code || '%')"
+	return underGrid(ctx, l, "k.code", p)
 }

@@ -60,15 +60,20 @@ func (s *Store) CamerasNearIncidents(ctx context.Context, keys []CameraNearKey) 
 		ids[i], radii[i] = k.Incident, k.Meters
 	}
 	// The expanded envelope (degrees, conservative for the latitude) lets the GiST index
-	// prune before the spheroid distance is measured.
+	// prune before the spheroid distance is measured. Both ends are where the caller sees
+	// them (coarsened or not); the envelope is grown by the cameras' cell for the index.
 	p := args{ids, radii}
-	conds := append([]string{`t.geom && ST_Expand(i.geom, k.r / (110000.0 * cos(radians(least(abs(ST_Y(i.geom)), 89.0)))), k.r / 110000.0)
-    AND ST_DWithin(t.geom::geography, i.geom::geography, k.r)`}, scopeWhere(ctx, model.LayerCamera, &p)...)
-	q := `SELECT ` + layers[model.LayerCamera].cols + `, ST_Distance(t.geom::geography, i.geom::geography), k.ord
+	cam, inc := geomOf(ctx, model.LayerCamera, "t", &p)+"::geography", geomOf(ctx, model.LayerIncident, "i", &p)+"::geography"
+	near := grown(ctx, model.LayerCamera, "ST_Expand(i.geom, k.r / (110000.0 * cos(radians(least(abs(ST_Y(i.geom)), 89.0)))), k.r / 110000.0)", &p)
+	if s := snapOf(ctx, model.LayerIncident); s > 0 {
+		near = "ST_Expand(" + near + ", " + p.add(s) + "::float8)"
+	}
+	conds := append([]string{"t.geom && " + near + " AND ST_DWithin(" + cam + ", " + inc + ", k.r)"}, scopeWhere(ctx, model.LayerCamera, &p)...)
+	q := `SELECT ` + colsOf(ctx, model.LayerCamera, &p) + `, ST_Distance(` + cam + `, ` + inc + `), k.ord
 FROM unnest($1::bigint[], $2::float8[]) WITH ORDINALITY k(id, r, ord)
 JOIN incidents i ON i.id = k.id
 JOIN LATERAL (SELECT * FROM cameras t WHERE ` + and(conds) + `) t ON true
-ORDER BY k.ord, ST_Distance(t.geom::geography, i.geom::geography), t.id`
+ORDER BY k.ord, ST_Distance(` + cam + `, ` + inc + `), t.id`
 	rows, err := s.pool.Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, "find cameras near incidents")

@@ -73,7 +73,7 @@ func (s *Store) groupBy(ctx context.Context, l model.Layer, col string, keys []i
 	ls := layers[l]
 	p := args{keys}
 	conds := append([]string{"t." + col + " = ANY($1)"}, scopeWhere(ctx, l, &p)...)
-	rows, err := s.pool.Query(ctx, "SELECT "+ls.cols+", t."+col+" FROM "+ls.table+" t WHERE "+and(conds)+" ORDER BY t.id", p...)
+	rows, err := s.pool.Query(ctx, "SELECT "+colsOf(ctx, l, &p)+", t."+col+" FROM "+ls.table+" t WHERE "+and(conds)+" ORDER BY t.id", p...)
 	if err != nil {
 		return nil, wrap(err, "load "+ls.table+" by "+col)
 	}

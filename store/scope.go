@@ -54,13 +54,17 @@ func scopeWhere(ctx context.Context, l model.Layer, p *args) []string {
 			f := p.add(s.FenceCode)
 			c = append(c, "(t.code LIKE "+f+" || '%' OR "+f+" LIKE t.code || '%')")
 		} else {
-			c = append(c, "t.grid_id IN (SELECT fg.id FROM grids fg WHERE fg.code LIKE "+p.add(s.FenceCode)+" || '%')")
+			c = append(c, underGrid(ctx, l, p.add(s.FenceCode), p))
 		}
 	}
 	if s.FenceWKB != nil {
 		// Touching the fence from outside is not being inside it.
 		f := "ST_GeomFromWKB(" + p.add(s.FenceWKB) + ", 4326)"
-		c = append(c, "ST_Intersects(t.geom, "+f+") AND NOT ST_Touches(t.geom, "+f+")")
+		g := geomOut(ctx, l, p)
+		if g != "t.geom" {
+			c = append(c, "t.geom && "+grown(ctx, l, f, p))
+		}
+		c = append(c, "ST_Intersects("+g+", "+f+") AND NOT ST_Touches("+g+", "+f+")")
 	}
 	if kinds, ok := s.Kinds[l]; ok && l != model.LayerIncident {
 		c = append(c, "t.kind = ANY("+p.add(kinds)+"::text[])")
@@ -71,12 +75,9 @@ func scopeWhere(ctx context.Context, l model.Layer, p *args) []string {
 	return c
 }
 
-// geomOut is the geometry column as the caller may see it.
+// geomOut is the geometry column of t as the caller may see it.
 func geomOut(ctx context.Context, l model.Layer, p *args) string {
-	if s := scopeOf(ctx); s != nil && s.Snap[l] > 0 {
-		return "ST_SnapToGrid(t.geom, " + p.add(s.Snap[l]) + "::float8)"
-	}
-	return "t.geom"
+	return geomOf(ctx, l, "t", p)
 }
 
 // hidden reports whether property name of layer l is left out for ctx's caller.

@@ -132,6 +132,10 @@ func (q tq) layerFilter(l model.Layer, z int, o TileOptions) string {
 // ST_Intersects on every row cost 12-20 % of a tile; it runs only for rows near an edge.
 func (q tq) layerFilterIn(l model.Layer, z int, o TileOptions, env string) string {
 	w := "FROM " + layers[l].table + " t, " + env + " WHERE t.geom && e.q AND (t.geom @ e.inner OR ST_Intersects(t.geom, e.q))"
+	if snapOf(q.ctx, l) > 0 {
+		// A coarsened point belongs to the tile its snapped point is in (see coarsen.go).
+		w = "FROM " + layers[l].table + " t, " + env + " WHERE t.geom && " + grown(q.ctx, l, "e.q", q.p) + " AND ST_Intersects(" + q.geom(l) + ", e.q)"
+	}
 	if sc := scopeWhere(q.ctx, l, q.p); len(sc) > 0 {
 		w += " AND " + and(sc)
 	}
