@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -170,13 +171,48 @@ func TestOGCRolesSeeWhatTheySeeInGraphQL(t *testing.T) {
 		}
 	})
 	t.Run("city management reads cameras coarsened, as GraphQL answers them", func(t *testing.T) {
-		eachAsGraphQL(t, g, g.keys["city_management"], "cameras", "... on Camera { geometry }", func(f ogcFeature, node json.RawMessage) {
-			var got struct{ Geometry json.RawMessage }
+		eachAsGraphQL(t, g, g.keys["city_management"], "cameras", "... on Camera { geometry grid { code } }", func(f ogcFeature, node json.RawMessage) {
+			var got struct {
+				Geometry json.RawMessage
+				Grid     struct{ Code string }
+			}
 			_ = json.Unmarshal(node, &got)
-			if !samePlace(t, coordinatesOf(t, got.Geometry), f.Geometry.Coordinates, 1e-9) {
-				t.Errorf("%s: OGC %s, GraphQL %s", f.ID, f.Geometry.Coordinates, got.Geometry)
+			if !samePlace(t, coordinatesOf(t, got.Geometry), f.Geometry.Coordinates, 1e-9) || f.Properties["grid"] != got.Grid.Code {
+				t.Errorf("%s: OGC %s in %v, GraphQL %s in %s", f.ID, f.Geometry.Coordinates, f.Properties["grid"], got.Geometry, got.Grid.Code)
 			}
 		})
+	})
+	t.Run("a coarsened camera is found by where it is shown, never by where it is", func(t *testing.T) {
+		key := g.keys["city_management"]
+		const cell = 100 / 111320.0 // auth's coarsening of 100 m
+		var id int64
+		var x, y, sx, sy float64
+		if err := g.db.Store.Pool().QueryRow(t.Context(), `SELECT id, ST_X(geom), ST_Y(geom), ST_X(s), ST_Y(s)
+			FROM (SELECT id, geom, ST_SnapToGrid(geom, $1::float8) s FROM cameras) c WHERE ST_Distance(geom, s) > 0.0002 ORDER BY id LIMIT 1`, cell).
+			Scan(&id, &x, &y, &sx, &sy); err != nil {
+			t.Fatal(err)
+		}
+		gid := model.GlobalID(model.LayerCamera, id)
+		finds := func(q string) bool {
+			var fc ogcFeatures
+			ogcJSON(t, g.api, "/ogc/collections/cameras/items?properties=name&"+q, key, &fc)
+			for _, f := range fc.Features {
+				if f.ID == gid {
+					return true
+				}
+			}
+			return false
+		}
+		box := func(x, y float64) string { return fmt.Sprintf("%.7f,%.7f,%.7f,%.7f", x-1e-5, y-1e-5, x+1e-5, y+1e-5) }
+		cql := func(x, y float64) string {
+			return "filter=" + url.QueryEscape(fmt.Sprintf("S_INTERSECTS(geometry, BBOX(%s))", box(x, y)))
+		}
+		if finds("bbox="+box(x, y)) || finds(cql(x, y)) {
+			t.Error("a box round the stored point finds the camera")
+		}
+		if !finds("bbox="+box(sx, sy)) || !finds(cql(sx, sy)) {
+			t.Error("a box round the point shown does not find the camera")
+		}
 	})
 	t.Run("api_key is the same credential as the header", func(t *testing.T) {
 		key := g.keys["street_office"]

@@ -105,11 +105,11 @@ func (c Compare) sql(ctx context.Context, l model.Layer, p *args) (string, error
 		if err != nil {
 			return "", err
 		}
-		v = other.expr
+		v = exprOf(ctx, l, other, p)
 	} else if v, err = param(c.Value, p); err != nil {
 		return "", err
 	}
-	return "(" + prop.expr + " " + c.Op + " " + v + ")", nil
+	return "(" + exprOf(ctx, l, prop, p) + " " + c.Op + " " + v + ")", nil
 }
 
 func (c In) sql(ctx context.Context, l model.Layer, p *args) (string, error) {
@@ -123,15 +123,15 @@ func (c In) sql(ctx context.Context, l model.Layer, p *args) (string, error) {
 			return "", err
 		}
 	}
-	return "(" + prop.expr + " IN (" + strings.Join(vs, ", ") + "))", nil
+	return "(" + exprOf(ctx, l, prop, p) + " IN (" + strings.Join(vs, ", ") + "))", nil
 }
 
-func (c IsNull) sql(ctx context.Context, l model.Layer, _ *args) (string, error) {
+func (c IsNull) sql(ctx context.Context, l model.Layer, p *args) (string, error) {
 	prop, err := Queryable(ctx, l, c.Prop)
 	if err != nil {
 		return "", err
 	}
-	return "(" + prop.expr + " IS NULL)", nil
+	return "(" + exprOf(ctx, l, prop, p) + " IS NULL)", nil
 }
 
 func (c Logical) sql(ctx context.Context, l model.Layer, p *args) (string, error) {
@@ -156,14 +156,18 @@ func (c Not) sql(ctx context.Context, l model.Layer, p *args) (string, error) {
 	return "(NOT " + s + ")", err
 }
 
-func (c Intersects) sql(_ context.Context, _ model.Layer, p *args) (string, error) {
+func (c Intersects) sql(ctx context.Context, l model.Layer, p *args) (string, error) {
 	b, err := wkb.Marshal(c.Geom)
 	if err != nil {
 		return "", fmt.Errorf("encode filter geometry: %w", err)
 	}
-	// The stored geometry, not the coarsened one: a coarsened camera is still where it is
-	// for the purpose of being found, as with bbox.
-	return "ST_Intersects(t.geom, ST_GeomFromWKB(" + p.add(b) + ", 4326))", nil
+	shape := "ST_GeomFromWKB(" + p.add(b) + ", 4326)"
+	if snapOf(ctx, l) == 0 {
+		return "ST_Intersects(t.geom, " + shape + ")", nil
+	}
+	// A coarsened layer is tested by the point the caller sees, as an area filter is
+	// (inArea); the index finds it through the shape grown by a cell.
+	return "(t.geom && " + grown(ctx, l, shape, p) + " AND ST_Intersects(" + geomOut(ctx, l, p) + ", " + shape + "))", nil
 }
 
 func (c Bool) sql(context.Context, model.Layer, *args) (string, error) {

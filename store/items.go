@@ -66,11 +66,12 @@ func (s *Store) Items(ctx context.Context, l model.Layer, q ItemsQuery) (ItemsPa
 	if q.ID != 0 {
 		conds = append(conds, "t.id = "+p.add(q.ID))
 	}
-	props, err := itemProps(ctx, l, q.Props)
+	// The count takes the conditions' parameters only: those after them are the page's.
+	countSQL, countArgs := "SELECT count(*) FROM "+ls.table+" t WHERE "+and(conds), slices.Clone(p)
+	props, err := itemProps(ctx, l, q.Props, &p)
 	if err != nil {
 		return ItemsPage{}, err
 	}
-	countSQL, countArgs := "SELECT count(*) FROM "+ls.table+" t WHERE "+and(conds), slices.Clone(p)
 	page := slices.Clone(conds)
 	order := "t.id"
 	if q.Before != 0 {
@@ -121,7 +122,7 @@ func (s *Store) Items(ctx context.Context, l model.Layer, q ItemsQuery) (ItemsPa
 // itemProps is the properties object of the names given (nil: every one the caller may
 // see but those written on request only); a name the caller may not see is an error, as
 // it would be in GraphQL.
-func itemProps(ctx context.Context, l model.Layer, names []string) (string, error) {
+func itemProps(ctx context.Context, l model.Layer, names []string, pa *args) (string, error) {
 	visible := Properties(ctx, l)
 	out := "json_build_object("
 	n := 0
@@ -130,7 +131,7 @@ func itemProps(ctx context.Context, l model.Layer, names []string) (string, erro
 			out += ", "
 		}
 		n++
-		out += "'" + p.Name + "', " + propertyExpr(p)
+		out += "'" + p.Name + "', " + exprOf(ctx, l, p, pa)
 	}
 	if names == nil {
 		for _, p := range visible {

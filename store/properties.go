@@ -106,13 +106,20 @@ func Properties(ctx context.Context, l model.Layer) []Property {
 	return out
 }
 
-// propertyExpr is the SQL expression of a property as the caller may see it.
-func propertyExpr(p Property) string {
-	if !p.Masked {
-		return p.expr
+// exprOf is the SQL expression of property prop of layer l as ctx's caller may see it:
+// masked, or for a coarsened layer's grid the GRID its snapped point lies in (as colsOf
+// places it), so that neither the value nor a filter on it tells the stored point.
+func exprOf(ctx context.Context, l model.Layer, prop Property, p *args) string {
+	e := prop.expr
+	if e == gridCodeOf && snapOf(ctx, l) > 0 {
+		e = "(SELECT cg.code FROM grids cg WHERE cg.level = 'GRID' AND cg.geom && " + grown(ctx, l, "t.geom", p) +
+			" AND ST_Intersects(cg.geom, " + geomOut(ctx, l, p) + ") ORDER BY cg.code LIMIT 1)"
+	}
+	if !prop.Masked {
+		return e
 	}
 	// As auth.MaskDigits: seven characters or fewer are all hidden, else the first three
 	// and the last four are kept.
-	return "CASE WHEN char_length(" + p.expr + ") <= 7 THEN repeat('*', char_length(" + p.expr + ")) ELSE left(" + p.expr +
-		", 3) || repeat('*', char_length(" + p.expr + ") - 7) || right(" + p.expr + ", 4) END"
+	return "CASE WHEN char_length(" + e + ") <= 7 THEN repeat('*', char_length(" + e + ")) ELSE left(" + e +
+		", 3) || repeat('*', char_length(" + e + ") - 7) || right(" + e + ", 4) END"
 }
