@@ -44,7 +44,7 @@ const metresPerDegree = 111320.0
 // Scope is what the store applies to every read for p.
 func (p *Principal) Scope() *store.Scope {
 	r := p.Role
-	s := &store.Scope{FenceCode: p.FenceCode, Hidden: map[model.Layer]map[string]bool{}}
+	s := &store.Scope{FenceCode: p.FenceCode, Hidden: map[model.Layer]map[string]bool{}, Masked: map[model.Layer]map[string]bool{}}
 	if p.FencePolygon != nil {
 		s.FenceWKB, _ = wkb.Marshal(p.FencePolygon)
 	}
@@ -68,15 +68,23 @@ func (p *Principal) Scope() *store.Scope {
 	for _, l := range model.Layers {
 		typ := TypeOf(l)
 		for _, prop := range store.PropertyNames(l) {
-			if rule := r.Field(typ, prop); rule == Deny || rule == Hide || rule == Mask {
-				if s.Hidden[l] == nil {
-					s.Hidden[l] = map[string]bool{}
-				}
-				s.Hidden[l][prop] = true
+			rule := r.Field(typ, prop)
+			if rule == Deny || rule == Hide || rule == Mask {
+				mark(s.Hidden, l, prop)
+			}
+			if rule == Mask {
+				mark(s.Masked, l, prop)
 			}
 		}
 	}
 	return s
+}
+
+func mark(m map[model.Layer]map[string]bool, l model.Layer, prop string) {
+	if m[l] == nil {
+		m[l] = map[string]bool{}
+	}
+	m[l][prop] = true
 }
 
 // TypeOf is the GraphQL type of a layer's features.

@@ -8,6 +8,8 @@
 #   SCALES=100 bash bench/run.sh      seeds 1.1 million incidents first (~2-3 minutes)
 #   BENCH_DURATION=5s BENCH_ROUNDS=3  longer runs (each timed run, each round)
 #   BENCH_ONLY=W1,W3                  some workloads only
+#   PG_FEATURESERV=/path/pg_featureserv  also time pg_featureserv (O1-O3) on the same database
+#   BENCH_DB_PREFIX=gridhub_bench_s   the benchmark databases' names, before the scale
 #
 # DATABASE_URL, when set, names the server to use (its database name is replaced by
 # gridhub_bench_s<N>); otherwise the project-local cluster (make db) on GRIDHUB_PGPORT.
@@ -18,6 +20,7 @@ SCALES=${SCALES:-"1 10"}
 BENCH_DURATION=${BENCH_DURATION:-1.5s}
 BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 BENCH_ONLY=${BENCH_ONLY:-}
+BENCH_DB_PREFIX=${BENCH_DB_PREFIX:-gridhub_bench_s}
 base=${DATABASE_URL:-postgres://gridhub:gridhub@127.0.0.1:${GRIDHUB_PGPORT:-54329}/gridhub?sslmode=disable}
 case $base in
 postgres://* | postgresql://*) ;;
@@ -83,7 +86,7 @@ wait_ready() {
 # ensure_db N: the database gridhub_bench_s<N>, seeded at scale N. The bench.seeded table
 # remembers the scale; a database without it (or at another scale) is made afresh.
 ensure_db() {
-  local name=gridhub_bench_s$1 url
+  local name=$BENCH_DB_PREFIX$1 url
   url=$(db_url "$name")
   if [ "$(psql "$url" -tAXc 'SELECT scale FROM bench.seeded' 2>/dev/null || true)" = "$1" ]; then
     echo "bench: $name already holds the district at scale $1"
@@ -102,7 +105,7 @@ mkdir -p bench/results
 date=$(date +%F)
 for scale in $SCALES; do
   ensure_db "$scale"
-  url=$(db_url "gridhub_bench_s$scale")
+  url=$(db_url "$BENCH_DB_PREFIX$scale")
   # The published demo keys (the load driver calls with command_center's); -if-empty
   # seeds nothing more.
   DATABASE_URL=$url ./bin/gridhub seed -if-empty -scale "$scale" >/dev/null
@@ -130,12 +133,28 @@ for scale in $SCALES; do
     fi
   fi
 
+  fs_args=()
+  if [ -n "${PG_FEATURESERV:-}" ]; then
+    fport=$(./bin/gridhub-loadgen freeport)
+    # Its own defaults are 4 connections and 1,000 features a page: gridhub's pool size and
+    # page limit instead. It runs where it was built, beside its assets.
+    (cd "$(dirname "$PG_FEATURESERV")" && DATABASE_URL=$url PGFS_SERVER_HTTPHOST=127.0.0.1 PGFS_SERVER_HTTPPORT=$fport \
+      PGFS_DATABASE_DBPOOLMAXCONNS=16 PGFS_PAGING_LIMITMAX=10000 exec "$PG_FEATURESERV") >"$work/pg_featureserv.log" 2>&1 &
+    fpid=$!
+    pids+=("$fpid")
+    if wait_ready pg_featureserv "$fpid" "http://127.0.0.1:$fport/collections.json"; then
+      fs_args=(-featureserv "http://127.0.0.1:$fport" -featureserv-pid "$fpid")
+    else
+      echo "bench: pg_featureserv did not start; left out" >&2
+    fi
+  fi
+
   baseline=()
   [ "$scale" != 1 ] && [ -f "bench/results/$date-scale1.json" ] && baseline=(-baseline "bench/results/$date-scale1.json")
   echo "bench: scale $scale: gridhub on :$port (pid $gpid)"
   ./bin/gridhub-loadgen run -scale "$scale" -db "$url" \
     -gridhub "http://127.0.0.1:$port" -gridhub-pid "$gpid" -gridhub-bin bin/gridhub -commit "$commit" -dirty="$dirty" \
-    "${peer_args[@]}" "${baseline[@]}" -duration "$BENCH_DURATION" -rounds "$BENCH_ROUNDS" \
+    "${peer_args[@]}" "${fs_args[@]}" "${baseline[@]}" -duration "$BENCH_DURATION" -rounds "$BENCH_ROUNDS" \
     ${BENCH_ONLY:+-only "$BENCH_ONLY"} -out "bench/results/$date-scale$scale.md"
   stop
   if [ -s "$work/gridhub.log" ]; then

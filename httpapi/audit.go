@@ -98,7 +98,7 @@ func (a *auditor) close() {
 // around is the operation middleware that records the request once it is answered.
 func (a *auditor) around(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	p := auth.From(ctx)
-	if p == nil || (p.KeyID == nil && !strings.HasPrefix(p.Name, "jwt:")) {
+	if !audited(p) {
 		return next(ctx)
 	}
 	oc := graphql.GetOperationContext(ctx)
@@ -113,18 +113,7 @@ func (a *auditor) around(ctx context.Context, next graphql.OperationHandler) gra
 		}
 		first = false
 		vars, _ := json.Marshal(oc.Variables)
-		sum := sha256.Sum256(vars)
-		layers, areas := touched.Result()
-		e := store.AuditEntry{At: start, KeyID: p.KeyID, Principal: p.Name, Role: p.Role.Name, Operation: opName(oc),
-			VariablesSHA: hex.EncodeToString(sum[:]), Layers: layers, DurationMS: float64(time.Since(start).Microseconds()) / 1000,
-			ResultBytes: len(resp.Data), Outcome: "ok"}
-		if layers == nil {
-			e.Layers = []string{}
-		}
-		if len(areas) > 0 {
-			s := strings.Join(areas, "; ")
-			e.Area = &s
-		}
+		e := entry(p, start, opName(oc), vars, touched, len(resp.Data))
 		if len(resp.Errors) > 0 {
 			e.Outcome, _ = resp.Errors[0].Extensions["code"].(string)
 			if e.Outcome == "" {
@@ -134,6 +123,29 @@ func (a *auditor) around(ctx context.Context, next graphql.OperationHandler) gra
 		a.add(e)
 		return resp
 	}
+}
+
+// audited reports whether p's requests are recorded: those made with a key or a token.
+func audited(p *auth.Principal) bool {
+	return p != nil && (p.KeyID != nil || strings.HasPrefix(p.Name, "jwt:"))
+}
+
+// entry is the record of a request by p that began at start, whose arguments (hashed)
+// were args, which read what touched collected and answered size bytes.
+func entry(p *auth.Principal, start time.Time, op string, args []byte, touched *auth.Touched, size int) store.AuditEntry {
+	sum := sha256.Sum256(args)
+	layers, areas := touched.Result()
+	e := store.AuditEntry{At: start, KeyID: p.KeyID, Principal: p.Name, Role: p.Role.Name, Operation: op,
+		VariablesSHA: hex.EncodeToString(sum[:]), Layers: layers, DurationMS: float64(time.Since(start).Microseconds()) / 1000,
+		ResultBytes: size, Outcome: "ok"}
+	if layers == nil {
+		e.Layers = []string{}
+	}
+	if len(areas) > 0 {
+		s := strings.Join(areas, "; ")
+		e.Area = &s
+	}
+	return e
 }
 
 func opName(oc *graphql.OperationContext) string {

@@ -13,20 +13,27 @@ import (
 
 	"gridhub/auth"
 	"gridhub/model"
+	"gridhub/ogc"
 	"gridhub/resolvers"
 )
 
-// authenticate puts the caller's principal on every request to the API and the tiles,
+// authenticate puts the caller's principal on every request to the API, the OGC API and
+// the tiles (from the Authorization header, or the api_key query parameter),
 // or answers for itself: 401 for a bad credential, 429 past the caller's rate or past
 // the failed sign-ins its address is allowed, 503 when the keys cannot be read.
 func authenticate(an *auth.Authenticator, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client := clientAddr(r)
 		if ok, wait := an.SignInAllowed(client); !ok {
-			refuse(w, http.StatusTooManyRequests, wait, model.CodeRateLimited, "too many failed sign-ins from this address; try again later")
+			refuse(w, r, http.StatusTooManyRequests, wait, model.CodeRateLimited, "too many failed sign-ins from this address; try again later")
 			return
 		}
 		cred := auth.Bearer(r.Header.Get("Authorization"))
+		if cred == "" {
+			// For clients that drop headers (some QGIS releases lose OGC API connections'
+			// Authorization); the header wins when both are sent.
+			cred = r.URL.Query().Get("api_key")
+		}
 		if cred == "" && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 			// Browsers cannot send headers with a websocket: the credential comes in
 			// connection_init, checked by the websocket transport.
@@ -40,15 +47,15 @@ func authenticate(an *auth.Authenticator, log *slog.Logger, next http.Handler) h
 				// The keys could not be read: the database is out of reach or slow, which
 				// /readyz and the pool's metrics show; not a bug of ours to alert on.
 				log.WarnContext(r.Context(), "authenticate: keys unreadable", "err", err)
-				refuse(w, http.StatusServiceUnavailable, time.Second, model.CodeUnavailable, "the database is unavailable; try again shortly")
+				refuse(w, r, http.StatusServiceUnavailable, time.Second, model.CodeUnavailable, "the database is unavailable; try again shortly")
 				return
 			}
 			an.SignInFailed(client)
-			refuse(w, http.StatusUnauthorized, 0, coded.Code, coded.Message)
+			refuse(w, r, http.StatusUnauthorized, 0, coded.Code, coded.Message)
 			return
 		}
 		if ok, wait := an.Spend(p, client); !ok {
-			refuse(w, http.StatusTooManyRequests, wait, model.CodeRateLimited,
+			refuse(w, r, http.StatusTooManyRequests, wait, model.CodeRateLimited,
 				fmt.Sprintf("rate limit of %g requests a second exceeded; retry after %s", p.Role.Rate.PerSecond, wait.Round(time.Millisecond)))
 			return
 		}
@@ -65,12 +72,17 @@ func clientAddr(r *http.Request) string {
 	return host
 }
 
-// refuse answers before GraphQL runs, in the shape GraphQL clients read.
-func refuse(w http.ResponseWriter, status int, retry time.Duration, code, msg string) {
-	w.Header().Set("Content-Type", "application/json")
+// refuse answers before GraphQL runs, in the shape GraphQL clients read (OGC API
+// clients get an OGC exception).
+func refuse(w http.ResponseWriter, r *http.Request, status int, retry time.Duration, code, msg string) {
 	if retry > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(retry.Seconds()))))
 	}
+	if r.URL.Path == ogc.Prefix || strings.HasPrefix(r.URL.Path, ogc.Prefix+"/") {
+		ogc.Exception(w, status, code, msg)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": code}}}})
 }

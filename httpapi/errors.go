@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"gridhub/geo"
+	"gridhub/internal/problems"
 	"gridhub/internal/requestid"
 	"gridhub/model"
 	"gridhub/store"
@@ -17,13 +18,7 @@ import (
 var errPanic = errors.New("panic")
 
 // problemCodes are the error codes of geo's input problems.
-var problemCodes = map[geo.Problem]string{
-	geo.ProblemArea:       model.CodeBadArea,
-	geo.ProblemGeometry:   model.CodeBadGeometry,
-	geo.ProblemComplexity: model.CodeTooComplex,
-	geo.ProblemRange:      model.CodeOutOfRange,
-	geo.ProblemInput:      model.CodeBadInput,
-}
+var problemCodes = problems.Codes
 
 // presenter gives every error a stable extensions.code and a message safe to show:
 // ours say what was wrong; anything else is logged in full and answered as INTERNAL

@@ -1,7 +1,7 @@
-// Package httpapi is gridhub's HTTP layer: the routes (GraphQL, tiles and TileJSON,
-// GraphiQL, the map page, health and metrics), the middleware every request passes
-// (request id, CORS, authentication and rate limits, body cap, deadline) and what runs
-// around GraphQL operations (limits, admission, audit, the error presenter).
+// Package httpapi is gridhub's HTTP layer: the routes (GraphQL, tiles and TileJSON, the
+// OGC API, GraphiQL, the map page, health and metrics), the middleware every request
+// passes (request id, CORS, authentication and rate limits, body cap, deadline) and what
+// runs around GraphQL operations (limits, admission, audit, the error presenter).
 package httpapi
 
 import (
@@ -18,6 +18,7 @@ import (
 	"gridhub/internal/requestid"
 	"gridhub/live"
 	"gridhub/loaders"
+	"gridhub/ogc"
 	"gridhub/store"
 	"gridhub/web/graphiql"
 	"gridhub/web/mapui"
@@ -104,6 +105,9 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (http.Handler, func()) {
 	tl := &tiles{st: st, log: log, opts: store.TileOptions{ClusterBelow: cfg.TileClusterBelow, ClusterAbove: cfg.TileClusterAbove}}
 	mux.Handle("GET /tiles/{layer}/{z}/{x}/{y}", authenticated(http.HandlerFunc(tl.tile)))
 	mux.Handle("GET /tiles/{file}", withTimeout(cfg.RequestTimeout, http.HandlerFunc(tl.tileJSON)))
+	og := authenticated(au.ogcAudited(ogc.New(st, log, baseURL)))
+	mux.Handle(ogc.Prefix, og)
+	mux.Handle(ogc.Prefix+"/", og)
 	mux.Handle("/map/", mapui.Handler(mapui.Options{Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, ClusterBelow: cfg.TileClusterBelow}))
 	mux.Handle("/", graphiql.Handler())
 

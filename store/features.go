@@ -98,52 +98,77 @@ func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []mode
 	}
 	var buf chunks
 	buf.WriteString(`{"type":"FeatureCollection","features":[`)
-	n := 0
+	var w written
 	if len(parts) > 0 {
 		q := "SELECT layer, id, g, props FROM (" + strings.Join(parts, " UNION ALL ") + ") f ORDER BY layer, id LIMIT " + lim
 		rows, err := s.pool.Query(ctx, q, p...)
 		if err != nil {
 			return nil, wrap(err, "build feature collection")
 		}
-		defer rows.Close()
-		for rows.Next() {
-			n++
-			if n > limit {
-				break
-			}
-			var ord int
-			var id int64
-			if err := rows.Scan(&ord, &id, nil, nil); err != nil {
-				return nil, wrap(err, "build feature collection")
-			}
-			// Geometry and properties are JSON text in either wire format: copied, not decoded.
-			raw := rows.RawValues()
-			g := raw[2]
-			if transform != nil {
-				if g, err = transform(g); err != nil {
-					rows.Close()
-					return nil, err
-				}
-			}
-			if n > 1 {
-				buf.byte(',')
-			}
-			buf.WriteString(`{"type":"Feature","id":"`)
-			buf.WriteString(model.GlobalID(model.Layers[ord], id))
-			buf.WriteString(`","geometry":`)
-			buf.Write(g)
-			buf.WriteString(`,"properties":`)
-			buf.Write(raw[3])
-			buf.byte('}')
-		}
-		if err := rows.Err(); err != nil {
+		if w, err = writeFeatures(rows, &buf, limit, transform); err != nil {
 			return nil, wrap(err, "build feature collection")
 		}
 	}
 	buf.WriteString(`],"truncated":`)
-	buf.WriteString(strconv.FormatBool(n > limit))
+	buf.WriteString(strconv.FormatBool(w.n > limit))
 	buf.byte('}')
 	return buf.Bytes(), nil
+}
+
+// written is what writeFeatures wrote: n rows read (up to limit+1), the ids of the first,
+// second and last written, and where the first feature and its comma end in the buffer.
+type written struct {
+	n                   int
+	first, second, last int64
+	firstEnd            int
+}
+
+// writeFeatures writes rows of (layer ordinal, id, geometry, properties) as GeoJSON
+// Feature objects, comma-separated, at most limit of them; it reads one row more to
+// tell whether there are more, and closes rows. Geometry and properties are JSON text
+// in either wire format: copied, not decoded, except that transform (if not nil)
+// re-projects each geometry.
+func writeFeatures(rows pgx.Rows, buf *chunks, limit int, transform func([]byte) ([]byte, error)) (written, error) {
+	defer rows.Close()
+	var w written
+	start := buf.n
+	for rows.Next() {
+		w.n++
+		if w.n > limit {
+			break
+		}
+		var ord int
+		var id int64
+		if err := rows.Scan(&ord, &id, nil, nil); err != nil {
+			return w, err
+		}
+		raw := rows.RawValues()
+		g := raw[2]
+		if transform != nil {
+			var err error
+			if g, err = transform(g); err != nil {
+				return w, err
+			}
+		}
+		if w.n > 1 {
+			buf.byte(',')
+		}
+		buf.WriteString(`{"type":"Feature","id":"`)
+		buf.WriteString(model.GlobalID(model.Layers[ord], id))
+		buf.WriteString(`","geometry":`)
+		buf.Write(g)
+		buf.WriteString(`,"properties":`)
+		buf.Write(raw[3])
+		buf.byte('}')
+		switch w.n {
+		case 1:
+			w.first, w.firstEnd = id, buf.n-start+1
+		case 2:
+			w.second = id
+		}
+		w.last = id
+	}
+	return w, rows.Err()
 }
 
 // chunks builds a document of unknown length in pieces that are never copied while it

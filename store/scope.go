@@ -23,6 +23,9 @@ type Scope struct {
 	Categories []string
 	// Hidden names properties left out of a layer's built JSON (featureCollection, tiles).
 	Hidden map[model.Layer]map[string]bool
+	// Masked names the hidden properties that attribute tables (OGC API) show with their
+	// middle digits hidden, as GraphQL answers them.
+	Masked map[model.Layer]map[string]bool
 	// Snap coarsens a layer's output geometry to a grid of that many degrees.
 	Snap map[model.Layer]float64
 }

@@ -82,7 +82,7 @@ func fields(as []tileAttr) []TileField {
 	return out
 }
 
-// PropertyNames are the properties of layer l's built JSON (featureCollection and tiles),
+// PropertyNames are the properties of layer l's built JSON (featureCollection, tiles, OGC API),
 // named as the GraphQL fields they mirror: what a role's field rules may leave out.
 func PropertyNames(l model.Layer) []string {
 	var out []string
@@ -95,6 +95,11 @@ func PropertyNames(l model.Layer) []string {
 	for _, a := range tileAttrs[l] {
 		if !seen[a.name] {
 			seen[a.name], out = true, append(out, a.name)
+		}
+	}
+	for _, p := range properties[l] {
+		if !seen[p.Name] {
+			seen[p.Name], out = true, append(out, p.Name)
 		}
 	}
 	return out

@@ -16,11 +16,12 @@ import (
 
 // bench is what every workload needs: the servers, the database and the run's settings.
 type bench struct {
-	o       options
-	pool    *pgxpool.Pool
-	http    *http.Client
-	gridhub proc
-	peer    *proc
+	o           options
+	pool        *pgxpool.Pool
+	http        *http.Client
+	gridhub     proc
+	peer        *proc
+	featureserv *proc
 }
 
 // openPool opens the bare SQL's pool with the session settings gridhub's store uses, so

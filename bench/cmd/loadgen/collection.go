@@ -124,25 +124,14 @@ func (b *bench) collection(ctx context.Context, id, title string, l layerSQL, n 
 	url := b.o.Gridhub + "/graphql"
 	sql := collectionSQL(l)
 	args := append(x.args(), collectionLimit)
-	hub, err := b.fetch(ctx, "POST", url, body)
+	_, bare, err := b.both(ctx, "POST", url, body, sql, args, got, sameCollection)
 	if err != nil {
 		return nil, err
-	}
-	bare, err := b.queryBytes(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("bare SQL: %w", err)
-	}
-	features, err := sameCollection(hub, bare)
-	if err != nil {
-		return nil, err
-	}
-	if features != got {
-		return nil, fmt.Errorf("%d features in the collection, %d rows counted", features, got)
 	}
 	w := &workload{ID: id, Title: title, Conc: []int{8, 32},
 		Gridhub: target{nameGridhub, b.request("POST", url, body)},
 		Bare:    target{nameBare, b.sqlBytes(sql, args...)},
-		Check:   fmt.Sprintf("%d features in bbox %s; gridhub's collection is byte-for-byte the bare SQL's (%d bytes)", features, x, len(bare)),
+		Check:   fmt.Sprintf("%d features in bbox %s; gridhub's collection is byte-for-byte the bare SQL's (%d bytes)", got, x, len(bare)),
 	}
 	peer, note, err := b.peerCollection(ctx, l, x, ids(bare))
 	if err != nil {
@@ -153,6 +142,26 @@ func (b *bench) collection(ctx context.Context, id, title string, l layerSQL, n 
 		w.Notes = append(w.Notes, note)
 	}
 	return w, nil
+}
+
+// both fetches gridhub's answer and runs the bare SQL, and checks with same that they
+// agree and hold the want features the square was grown to.
+func (b *bench) both(ctx context.Context, method, url string, body []byte, sql string, args []any, want int,
+	same func(hub, bare []byte) (int, error)) (hub, bare []byte, err error) {
+	if hub, err = b.fetch(ctx, method, url, body); err != nil {
+		return nil, nil, err
+	}
+	if bare, err = b.queryBytes(ctx, sql, args...); err != nil {
+		return nil, nil, fmt.Errorf("bare SQL: %w", err)
+	}
+	features, err := same(hub, bare)
+	if err != nil {
+		return nil, nil, err
+	}
+	if features != want {
+		return nil, nil, fmt.Errorf("%d features in gridhub's answer, %d rows counted", features, want)
+	}
+	return hub, bare, nil
 }
 
 // ids lists the database ids of a collection's features, in order.

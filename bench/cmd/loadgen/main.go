@@ -60,15 +60,19 @@ type options struct {
 	Peer        string // PostGraphile's /graphql URL; empty: no peer
 	PeerPID     int
 	PeerQueries string
-	Key         string // gridhub API key (Authorization: Bearer)
-	Scale       int
-	Duration    time.Duration
-	Rounds      int
-	Out         string
-	Baseline    string // results JSON of scale 1 from the same run, for the scale comparison
-	Commit      string // the commit gridhub was built from ("": HEAD now)
-	Dirty       bool   // gridhub was built with uncommitted changes outside bench/
-	Only        map[string]bool
+	// Featureserv is pg_featureserv's base URL, serving the same database (O1-O3); empty:
+	// not measured.
+	Featureserv    string
+	FeatureservPID int
+	Key            string // gridhub API key (Authorization: Bearer)
+	Scale          int
+	Duration       time.Duration
+	Rounds         int
+	Out            string
+	Baseline       string // results JSON of scale 1 from the same run, for the scale comparison
+	Commit         string // the commit gridhub was built from ("": HEAD now)
+	Dirty          bool   // gridhub was built with uncommitted changes outside bench/
+	Only           map[string]bool
 }
 
 func parseOptions(args []string) (options, error) {
@@ -80,6 +84,8 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.DB, "db", "", "the benchmark database's URL")
 	fs.StringVar(&o.Peer, "postgraphile", "", "PostGraphile's GraphQL URL (empty: leave the peer out)")
 	fs.IntVar(&o.PeerPID, "postgraphile-pid", 0, "PostGraphile's process id, for its CPU")
+	fs.StringVar(&o.Featureserv, "featureserv", "", "pg_featureserv's base URL (empty: leave it out of O1-O3)")
+	fs.IntVar(&o.FeatureservPID, "featureserv-pid", 0, "pg_featureserv's process id, for its CPU")
 	fs.StringVar(&o.PeerQueries, "queries", "bench/peers/postgraphile/queries", "PostGraphile's query per workload")
 	fs.StringVar(&o.Key, "key", "gh_dec0de01_demo-command-center-00000000000000000000000",
 		"gridhub API key to call with (default: the published demo key of the command_center role, which `gridhub seed` writes)")

@@ -174,6 +174,8 @@ func (b *bench) watch(o *outcome, t target, key int, f func()) {
 		p = &b.gridhub
 	case namePeer:
 		p = b.peer
+	case nameFeatureserv:
+		p = b.featureserv
 	}
 	if p == nil {
 		f()
@@ -212,7 +214,7 @@ func (b *bench) tally(o *outcome, t target, n int) {
 	switch t.name {
 	case nameGridhub:
 		o.Requests += n
-	case namePeer:
+	case namePeer, nameFeatureserv:
 		o.PeerRequests += n
 	}
 }
@@ -222,6 +224,8 @@ const (
 	nameGridhub = "gridhub"
 	nameBare    = "bare SQL"
 	namePeer    = "PostGraphile"
+	// nameFeatureserv is the OGC workloads' peer.
+	nameFeatureserv = "pg_featureserv"
 )
 
 func median(xs []float64) float64 {

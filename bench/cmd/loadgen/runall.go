@@ -35,6 +35,9 @@ func measureAll(ctx context.Context, o options) error {
 	if o.PeerPID != 0 {
 		b.peer = &proc{o.PeerPID}
 	}
+	if o.FeatureservPID != 0 {
+		b.featureserv = &proc{o.FeatureservPID}
+	}
 	// Reports left by an interrupted run would sit in the read workloads' boxes.
 	if err := b.tidyReports(ctx); err != nil {
 		return fmt.Errorf("delete earlier benchmark reports: %w", err)
@@ -66,6 +69,15 @@ func measureAll(ctx context.Context, o options) error {
 		{"W5", b.screen},
 		{"W6", b.nested},
 		{"W7", b.report},
+		{"O1", func(ctx context.Context) (*workload, error) {
+			return b.ogcItems(ctx, "O1", "OGC items?bbox=, ~100 incidents", ogcIncidents, 100)
+		}},
+		{"O2", func(ctx context.Context) (*workload, error) {
+			return b.ogcItems(ctx, "O2", "OGC items?bbox=, ~5,000 incidents", ogcIncidents, 5000)
+		}},
+		{"O3", func(ctx context.Context) (*workload, error) {
+			return b.ogcItems(ctx, "O3", "OGC items?bbox=, ~200 grid polygons (grid_units)", ogcGrids, 200)
+		}},
 	}
 	for _, s := range steps {
 		if ctx.Err() != nil {

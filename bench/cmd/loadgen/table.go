@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// featureserv holds pg_featureserv's req/s from an earlier measurement on this machine
-// (it cannot be built here); gridhub's target is twice as many.
+// featureserv holds pg_featureserv's req/s from an earlier measurement on this machine,
+// for the W workloads (O1-O3 time it in the same rounds); gridhub's target is twice as many.
 var featureserv = map[string]float64{"W1": 1150, "W2": 38, "W4": 540}
 
 // markdown renders the run: the summary table, the checks, the targets and the notes.
@@ -28,7 +28,7 @@ func (r *results) markdown() string {
 		"the median over the rounds of that round's ratio. "+
 		"CPU and peak RSS are gridhub's own process over its runs of the workload.\n\n", r.Duration, r.Rounds, "8 (W7: 16)")
 
-	s.WriteString("| workload | gridhub req/s c=8 | c=32 | open rate req/s | p50 ms | p90 ms | p99 ms | bytes | bare SQL p50 ms | gridhub / bare p50 | bare SQL req/s c=8 | PostGraphile req/s c=8 / c=32 | gridhub CPU s (ms/req) | alloc MB/req | peak RSS MB | errors |\n")
+	s.WriteString("| workload | gridhub req/s c=8 | c=32 | open rate req/s | p50 ms | p90 ms | p99 ms | bytes | bare SQL p50 ms | gridhub / bare p50 | bare SQL req/s c=8 | peer req/s c=8 / c=32 (PostGraphile; pg_featureserv for O) | gridhub CPU s (ms/req) | alloc MB/req | peak RSS MB | errors |\n")
 	s.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, o := range r.Workloads {
 		if o.Err != "" {
@@ -39,6 +39,9 @@ func (r *results) markdown() string {
 		peer := "—"
 		if pr, ok := o.ReqPerSec[namePeer]; ok {
 			peer = fmt.Sprintf("%s / %s", rate(pr[8]), rate(pr[32]))
+		}
+		if pr, ok := o.ReqPerSec[nameFeatureserv]; ok {
+			peer = fmt.Sprintf("pg_featureserv %s / %s", rate(pr[8]), rate(pr[32]))
 		}
 		cpu, alloc := "—", "—"
 		if o.Requests > 0 {

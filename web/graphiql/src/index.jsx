@@ -44,7 +44,10 @@ function App() {
       defaultHeaders=""
       shouldPersistHeaders={false}
     >
-      <GraphiQL.Logo>gridhub</GraphiQL.Logo>
+      <GraphiQL.Logo>
+        gridhub · <a href="/map/">地图</a> ·{' '}
+        <a href="/ogc?f=html" title="OGC API – Features: the same layers for QGIS, ArcGIS Pro and GDAL">OGC API</a>
+      </GraphiQL.Logo>
     </GraphiQL>
   );
 }

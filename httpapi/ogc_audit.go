@@ -1,0 +1,33 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"gridhub/auth"
+)
+
+// ogcAudited records every OGC API request made with a key or token, as GraphQL's
+// operations are: the path as the operation, a hash of the query (without api_key), the
+// layers and area read, and the status when it was not 200.
+func (a *auditor) ogcAudited(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := auth.From(r.Context())
+		if !audited(p) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		touched := &auth.Touched{}
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(auth.WithTouched(r.Context(), touched)))
+		q := r.URL.Query()
+		q.Del("api_key")
+		e := entry(p, start, "OGC "+r.URL.Path, []byte(q.Encode()), touched, sw.bytes)
+		if sw.status != 0 && sw.status != http.StatusOK {
+			e.Outcome = "HTTP " + strconv.Itoa(sw.status)
+		}
+		a.add(e)
+	})
+}
