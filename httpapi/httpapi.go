@@ -79,8 +79,10 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (http.Handler, func()) {
 		KeyTTL: cfg.KeyCacheTTL, Failures: cfg.AuthFailures}, log)
 	au := newAuditor(st, log, reg)
 	gql := newGraphQL(st, hub, an, au, newAdmission(cfg.ExecBudget, reg), cfg, log, m)
+	// The deadline covers authentication too: reading a key from a slow database must
+	// not hold a request past it.
 	authenticated := func(h http.Handler) http.Handler {
-		return authenticate(an, log, withTimeout(cfg.RequestTimeout, h))
+		return withTimeout(cfg.RequestTimeout, authenticate(an, log, h))
 	}
 
 	mux := http.NewServeMux()
