@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -133,8 +136,8 @@ func (c *coarse) space(role *auth.Role, guard *resolvers.FieldGuard) probeSpace 
 }
 
 // TestCoarsenedGeometryCannotBeObserved: for a role that coarsens cameras and incidents,
-// moving them within their cell changes no answer on any path the schema or the tile
-// routes offer: the true point is not observable. The same probes as the command centre,
+// moving them within their cell changes no answer on any path the schema, the tile
+// routes or the OGC API offer: the true point is not observable. The same probes as the command centre,
 // which sees true points, do tell the two places apart, so the probes can see a leak.
 func TestCoarsenedGeometryCannotBeObserved(t *testing.T) {
 	c := coarseDistrict(t)
@@ -154,9 +157,9 @@ func TestCoarsenedGeometryCannotBeObserved(t *testing.T) {
 			}
 			q[p.name] = fmt.Sprintf("%d %s", r.status, r.raw)
 		}
-		for _, path := range tiles {
+		for _, path := range append(tiles, c.ogcPaths(role)...) {
 			r := getTile(t, c.api, path, map[string]string{"Authorization": "Bearer " + c.keys[role]})
-			tl[path] = fmt.Sprintf("%d %x", r.status, r.body)
+			tl[path] = fmt.Sprintf("%d %x", r.status, volatile.ReplaceAll(r.body, nil))
 		}
 		return q, tl
 	}
@@ -278,6 +281,33 @@ func TestCoarsenedIncidentsCannotBeObservedLive(t *testing.T) {
 	if d := diff("command_center"); len(d) < 4 {
 		t.Errorf("only %d of the command centre's subscriptions tell a from b: the probes would not see a leak", len(d))
 	}
+}
+
+// volatile is what differs from one request to the next in OGC answers: when it was made,
+// and its request id.
+var volatile = regexp.MustCompile(`"(timeStamp|requestId)":"[^"]*",?`)
+
+// ogcPaths are the OGC API's items of every collection the role may read (as its
+// collections page lists them), with a bbox and a spatial filter around a, b and s, and
+// the coarsened features by id.
+func (c *coarse) ogcPaths(role string) []string {
+	var cols struct{ Collections []struct{ ID string } }
+	r := getTile(c.t, c.api, "/ogc/collections?f=json", map[string]string{"Authorization": "Bearer " + c.keys[role]})
+	if err := json.Unmarshal(r.body, &cols); err != nil || len(cols.Collections) == 0 {
+		c.t.Fatalf("the OGC collections: %d %.200s", r.status, r.body)
+	}
+	var out []string
+	for _, col := range cols.Collections {
+		base := "/ogc/collections/" + col.ID + "/items?f=json&limit=1000"
+		out = append(out, base, "/ogc/collections/"+col.ID+"/items/"+model.GlobalID(model.LayerCamera, 1)+"?f=json",
+			"/ogc/collections/"+col.ID+"/items/"+model.GlobalID(model.LayerIncident, 1)+"?f=json")
+		for _, p := range [][2]float64{c.a, c.b, c.s} {
+			d := 2e-5
+			out = append(out, fmt.Sprintf("%s&bbox=%.9f,%.9f,%.9f,%.9f", base, p[0]-d, p[1]-d, p[0]+d, p[1]+d),
+				fmt.Sprintf("%s&filter=%s", base, url.QueryEscape(fmt.Sprintf("S_INTERSECTS(geometry, BBOX(%.9f,%.9f,%.9f,%.9f))", p[0]-d, p[1]-d, p[0]+d, p[1]+d))))
+		}
+	}
+	return out
 }
 
 // tilePaths are the tile routes' URLs at every zoom for every tile layer, over a, b and s.
