@@ -23,7 +23,7 @@ import (
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Features(ctx context.Context, area AreaInput, layers []model.Layer, first *int, after *string, zoom *int) (*model.FeatureConnection, error)
-	FeatureCollection(ctx context.Context, area AreaInput, layers []model.Layer, crs *model.CRS, limit *int, zoom *int) (model.GeoJSON, error)
+	FeatureCollection(ctx context.Context, area AreaInput, layers []model.Layer, crs *model.CRS, limit *int, zoom *int, properties []string) (model.GeoJSON, error)
 	Clusters(ctx context.Context, area AreaInput, layer model.Layer, zoom int) ([]*model.Cluster, error)
 	GridAt(ctx context.Context, lon float64, lat float64, level *model.GridLevel, crs *model.CRS) (*model.Grid, error)
 	Nearby(ctx context.Context, lon float64, lat float64, radiusMeters float64, layers []model.Layer, first *int) ([]*model.NearbyFeature, error)
@@ -244,6 +244,14 @@ func (ec *executionContext) field_Query_featureCollection_args(ctx context.Conte
 		return nil, err
 	}
 	args["zoom"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "properties",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["properties"] = arg5
 	return args, nil
 }
 
@@ -1024,7 +1032,7 @@ func (ec *executionContext) _Query_featureCollection(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().FeatureCollection(ctx, fc.Args["area"].(AreaInput), fc.Args["layers"].([]model.Layer), fc.Args["crs"].(*model.CRS), fc.Args["limit"].(*int), fc.Args["zoom"].(*int))
+			return ec.Resolvers.Query().FeatureCollection(ctx, fc.Args["area"].(AreaInput), fc.Args["layers"].([]model.Layer), fc.Args["crs"].(*model.CRS), fc.Args["limit"].(*int), fc.Args["zoom"].(*int), fc.Args["properties"].([]string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.GeoJSON) graphql.Marshaler {

@@ -243,7 +243,7 @@ type ComplexityRoot struct {
 		Buildings          func(childComplexity int, area *AreaInput, first *int, after *string) int
 		Cameras            func(childComplexity int, kind *model.CameraKind, status *model.CameraStatus, area *AreaInput, first *int, after *string) int
 		Clusters           func(childComplexity int, area AreaInput, layer model.Layer, zoom int) int
-		FeatureCollection  func(childComplexity int, area AreaInput, layers []model.Layer, crs *model.CRS, limit *int, zoom *int) int
+		FeatureCollection  func(childComplexity int, area AreaInput, layers []model.Layer, crs *model.CRS, limit *int, zoom *int, properties []string) int
 		Features           func(childComplexity int, area AreaInput, layers []model.Layer, first *int, after *string, zoom *int) int
 		Grid               func(childComplexity int, code string) int
 		GridAt             func(childComplexity int, lon float64, lat float64, level *model.GridLevel, crs *model.CRS) int
@@ -1207,7 +1207,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.FeatureCollection(childComplexity, args["area"].(AreaInput), args["layers"].([]model.Layer), args["crs"].(*model.CRS), args["limit"].(*int), args["zoom"].(*int)), true
+		return e.ComplexityRoot.Query.FeatureCollection(childComplexity, args["area"].(AreaInput), args["layers"].([]model.Layer), args["crs"].(*model.CRS), args["limit"].(*int), args["zoom"].(*int), args["properties"].([]string)), true
 	case "Query.features":
 		if e.ComplexityRoot.Query.Features == nil {
 			break
@@ -1736,9 +1736,10 @@ type Query {
   A GeoJSON FeatureCollection, ready to draw. limit: 1..50000; when the limit cut the
   collection short, its "truncated" member is true. zoom (0..22), when given, simplifies
   polygons to a pixel of that web-mercator zoom and rounds coordinates to match, so
-  that grid outlines stay small at low zoom.
+  that grid outlines stay small at low zoom. properties, when given, chooses the features'
+  properties among those of the layers (each feature keeps "layer"); null: all of them.
   """
-  featureCollection(area: AreaInput!, layers: [Layer!]!, crs: CRS = WGS84, limit: Int = 5000, zoom: Int): GeoJSON!
+  featureCollection(area: AreaInput!, layers: [Layer!]!, crs: CRS = WGS84, limit: Int = 5000, zoom: Int, properties: [String!]): GeoJSON!
   "Features of one layer grouped for a web-mercator zoom level (0..22); polygons are grouped by a point on their surface."
   clusters(area: AreaInput!, layer: Layer!, zoom: Int!): [Cluster!]!
   "The grid of that level containing the point; null outside the district."

@@ -58,9 +58,9 @@ func (a *api) post(b *testing.B, body []byte) []byte {
 // bareCollection is the whole FeatureCollection built in one SQL statement.
 const bareCollection = `SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(f.feature ORDER BY f.id), '[]'::json))
 FROM (SELECT t.id, json_build_object('type', 'Feature', 'id', t.id, 'geometry', ST_AsGeoJSON(t.geom, 7)::json, 'properties',
-  json_build_object('layer', 'INCIDENT', 'name', t.title, 'code', t.code, 'category', t.category, 'status', t.status, 'source', t.source,
-   'priority', t.priority, 'reportedAt', t.reported_at, 'dueAt', t.due_at,
-   'overdue', (t.status NOT IN ('RESOLVED', 'CLOSED', 'REJECTED') AND t.due_at < now()))) AS feature
+  (SELECT row_to_json(o) FROM (SELECT 'INCIDENT'::text AS layer, t.title AS name, t.code, t.category, t.status, t.source,
+   t.priority, t.reported_at AS "reportedAt", t.due_at AS "dueAt",
+   (t.status NOT IN ('RESOLVED', 'CLOSED', 'REJECTED') AND t.due_at < now()) AS overdue) o)) AS feature
   FROM incidents t WHERE ST_Intersects(t.geom, ST_MakeEnvelope($1, $2, $3, $4, 4326)) ORDER BY t.id LIMIT 5000) f`
 
 func BenchmarkFeatureCollection5000Incidents(b *testing.B) {

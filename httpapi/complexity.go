@@ -19,7 +19,7 @@ func complexity() graph.ComplexityRoot {
 	c.Query.Features = func(child int, _ graph.AreaInput, _ []model.Layer, first *int, _ *string, _ *int) int {
 		return page(child, first, 500)
 	}
-	c.Query.FeatureCollection = func(_ int, _ graph.AreaInput, _ []model.Layer, _ *model.CRS, limit *int, _ *int) int {
+	c.Query.FeatureCollection = func(_ int, _ graph.AreaInput, _ []model.Layer, _ *model.CRS, limit *int, _ *int, _ []string) int {
 		return 50 + min(orDefault(limit, 5000), resolvers.MaxCollection)/10
 	}
 	c.Query.Clusters = func(child int, _ graph.AreaInput, _ model.Layer, _ int) int { return mul(child, 200) }

@@ -54,7 +54,8 @@ func tileMaxAge(ls []model.Layer) int {
 }
 
 // tile answers GET /tiles/{layer}/{z}/{x}/{y}.mvt; ?statuses=REPORTED,ACCEPTED,… keeps
-// the incidents in those statuses only (and the clusters count only them).
+// the incidents in those statuses only (and the clusters count only them), and
+// ?properties=name,status keeps those attributes only.
 func (ts *tiles) tile(w http.ResponseWriter, r *http.Request) {
 	ls, ok := tileLayers(r.PathValue("layer"))
 	if !ok {
@@ -103,6 +104,25 @@ func (ts *tiles) tile(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ls = readable
+	}
+	if q, ok := r.URL.Query()["properties"]; ok {
+		// ?properties=name,status: the attributes the map draws with (id always comes).
+		opts.Properties = []string{}
+		for _, name := range strings.Split(strings.Join(q, ","), ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				opts.Properties = append(opts.Properties, name)
+			}
+		}
+		if err := store.CheckChoice(r.Context(), ls, opts.Properties, store.TileProperties); err != nil {
+			status := http.StatusBadRequest
+			var coded *model.Error
+			if errors.As(err, &coded) && coded.Code == model.CodeForbidden {
+				status = http.StatusForbidden
+			}
+			w.Header().Set("Cache-Control", "no-store")
+			http.Error(w, err.Error(), status)
+			return
+		}
 	}
 	b, err := ts.st.Tile(r.Context(), ls, z, x, y, opts)
 	if err != nil {

@@ -73,7 +73,7 @@ func (r *queryResolver) Features(ctx context.Context, area graph.AreaInput, laye
 	return &model.FeatureConnection{Page: model.Page{PageInfo: info, Count: count}, Edges: edges}, nil
 }
 
-func (r *queryResolver) FeatureCollection(ctx context.Context, area graph.AreaInput, layers []model.Layer, crs *model.CRS, limit *int, zoom *int) (model.GeoJSON, error) {
+func (r *queryResolver) FeatureCollection(ctx context.Context, area graph.AreaInput, layers []model.Layer, crs *model.CRS, limit *int, zoom *int, properties []string) (model.GeoJSON, error) {
 	a, err := r.areaLayers(ctx, &area, layers)
 	if err != nil {
 		return nil, err
@@ -96,7 +96,12 @@ func (r *queryResolver) FeatureCollection(ctx context.Context, area graph.AreaIn
 	if c := crsOf(crs); c != geo.WGS84 && c != geo.CGCS2000 {
 		transform = func(g []byte) ([]byte, error) { return geo.TransformGeoJSON(g, c, shape.Digits()) }
 	}
-	return r.Store.FeatureCollection(ctx, a, layers, n, shape, transform)
+	if properties != nil {
+		if err := store.CheckChoice(ctx, layers, properties, store.CollectionProperties); err != nil {
+			return nil, err
+		}
+	}
+	return r.Store.FeatureCollection(ctx, a, layers, n, shape, properties, transform)
 }
 
 func (r *queryResolver) Clusters(ctx context.Context, area graph.AreaInput, layer model.Layer, zoom int) ([]*model.Cluster, error) {

@@ -82,9 +82,10 @@ func (s *Store) CountFeatures(ctx context.Context, area *geo.Area, ls []model.La
 // FeatureCollection writes an RFC 7946 FeatureCollection of the layers' features
 // intersecting area, in the cross-layer order, at most limit of them. PostGIS builds each
 // feature's geometry and properties as JSON; they are copied through without decoding,
-// except that transform (if not nil) re-projects each geometry. The "truncated" member
+// except that transform (if not nil) re-projects each geometry; props (nil: all) chooses
+// the properties, checked beforehand with CheckChoice. The "truncated" member
 // says whether the limit cut the collection short.
-func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []model.Layer, limit int, shape Shape, transform func([]byte) ([]byte, error)) ([]byte, error) {
+func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []model.Layer, limit int, shape Shape, props []string, transform func([]byte) ([]byte, error)) ([]byte, error) {
 	var p args
 	lim := p.add(limit + 1)
 	var parts []string
@@ -94,7 +95,7 @@ func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []mode
 		}
 		conds := append([]string{inArea(ctx, l, area, &p)}, scopeWhere(ctx, l, &p)...)
 		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id, "+geoJSON(ctx, l, shape, &p)+" AS g, "+
-			propsSQL(ctx, l)+" AS props FROM "+layers[l].table+" t WHERE "+and(conds)+" ORDER BY t.id LIMIT "+lim+")")
+			propsSQL(ctx, l, props)+" AS props FROM "+layers[l].table+" t WHERE "+and(conds)+" ORDER BY t.id LIMIT "+lim+")")
 	}
 	var buf chunks
 	buf.WriteString(`{"type":"FeatureCollection","features":[`)

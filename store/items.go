@@ -124,22 +124,15 @@ func (s *Store) Items(ctx context.Context, l model.Layer, q ItemsQuery) (ItemsPa
 // it would be in GraphQL.
 func itemProps(ctx context.Context, l model.Layer, names []string, pa *args) (string, error) {
 	visible := Properties(ctx, l)
-	out := "json_build_object("
-	n := 0
-	add := func(p Property) {
-		if n > 0 {
-			out += ", "
-		}
-		n++
-		out += "'" + p.Name + "', " + exprOf(ctx, l, p, pa)
-	}
+	var fs []field
+	add := func(p Property) { fs = append(fs, field{p.Name, exprOf(ctx, l, p, pa)}) }
 	if names == nil {
 		for _, p := range visible {
 			if !p.OnRequest {
 				add(p)
 			}
 		}
-		return out + ")", nil
+		return jsonObject(fs), nil
 	}
 	for _, name := range names {
 		i := slices.IndexFunc(visible, func(p Property) bool { return p.Name == name })
@@ -148,7 +141,7 @@ func itemProps(ctx context.Context, l model.Layer, names []string, pa *args) (st
 		}
 		add(visible[i])
 	}
-	return out + ")", nil
+	return jsonObject(fs), nil
 }
 
 // unknownProperty tells a property the caller may not see (FORBIDDEN, as GraphQL says it)

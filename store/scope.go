@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 
 	"gridhub/model"
 )
@@ -87,13 +88,13 @@ func hidden(ctx context.Context, l model.Layer, name string) bool {
 }
 
 // propsSQL builds a layer's featureCollection properties object, without what the
-// caller may not see.
-func propsSQL(ctx context.Context, l model.Layer) string {
-	out := "json_build_object('layer', '" + string(l) + "'"
+// caller may not see; names (nil: all) chooses among them.
+func propsSQL(ctx context.Context, l model.Layer, names []string) string {
+	fs := []field{{"layer", "'" + string(l) + "'::text"}}
 	for _, kv := range layers[l].props {
-		if !hidden(ctx, l, kv[0]) {
-			out += ", '" + kv[0] + "', " + kv[1]
+		if !hidden(ctx, l, kv[0]) && (names == nil || slices.Contains(names, kv[0])) {
+			fs = append(fs, field{kv[0], kv[1]})
 		}
 	}
-	return out + ")"
+	return jsonObject(fs)
 }

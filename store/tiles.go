@@ -62,6 +62,9 @@ type TileOptions struct {
 	// Statuses keeps the incidents in these statuses only (empty: all), so that the
 	// clusters of a map showing open incidents count open incidents.
 	Statuses []model.IncidentStatus
+	// Properties chooses the features' attributes (nil: all; checked beforehand with
+	// CheckChoice); id and the clusters' counts are always there.
+	Properties []string
 }
 
 // TileLayerName is the MVT layer a data layer is written to, and its name in tile URLs.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -43,7 +44,7 @@ var tileMargin = strconv.Itoa(TileBuffer) + ".0 / " + strconv.Itoa(TileExtent)
 //
 // Polygons are simplified to a pixel below SimplifyBelow.
 func tileSQL(ctx context.Context, ls []model.Layer, z int, o TileOptions, p *args, denseFirst bool) string {
-	q := tq{ctx, p}
+	q := tq{ctx, p, o}
 	var parts []string
 	for _, l := range model.Layers {
 		switch {
@@ -92,13 +93,14 @@ func mvtGeom(g string) string {
 type tq struct {
 	ctx context.Context
 	p   *args
+	o   TileOptions
 }
 
 // attrs are the layer's attributes the caller may see.
 func (q tq) attrs(l model.Layer) []tileAttr {
 	var out []tileAttr
 	for _, a := range tileAttrs[l] {
-		if !hidden(q.ctx, l, a.name) {
+		if !hidden(q.ctx, l, a.name) && (q.o.Properties == nil || slices.Contains(q.o.Properties, a.name)) {
 			out = append(out, a)
 		}
 	}

@@ -59,14 +59,14 @@ const overdueSQL = `(t.status NOT IN ('RESOLVED', 'CLOSED', 'REJECTED') AND t.du
 
 var (
 	gridLayer = layerSQL{model.LayerGrid, "grids",
-		`json_build_object('layer', 'GRID', 'name', t.name, 'code', t.code, 'level', t.level, 'population', t.population, 'households', t.households)`}
+		`(SELECT row_to_json(o) FROM (SELECT 'GRID'::text AS layer, t.name, t.code, t.level, t.population, t.households) o)`}
 	cameraLayer = layerSQL{model.LayerCamera, "cameras",
-		`json_build_object('layer', 'CAMERA', 'name', t.name, 'code', t.code, 'kind', t.kind, 'status', t.status, 'heading', t.heading)`}
+		`(SELECT row_to_json(o) FROM (SELECT 'CAMERA'::text AS layer, t.name, t.code, t.kind, t.status, t.heading) o)`}
 	servicePointLayer = layerSQL{model.LayerServicePoint, "service_points",
-		`json_build_object('layer', 'SERVICE_POINT', 'name', t.name, 'kind', t.kind, 'address', t.address, 'phone', t.phone, 'openingHours', t.opening_hours)`}
+		`(SELECT row_to_json(o) FROM (SELECT 'SERVICE_POINT'::text AS layer, t.name, t.kind, t.address, t.phone, t.opening_hours AS "openingHours") o)`}
 	incidentLayer = layerSQL{model.LayerIncident, "incidents",
-		`json_build_object('layer', 'INCIDENT', 'name', t.title, 'code', t.code, 'category', t.category, 'status', t.status, 'source', t.source, ` +
-			`'priority', t.priority, 'reportedAt', t.reported_at, 'dueAt', t.due_at, 'overdue', ` + overdueSQL + `)`}
+		`(SELECT row_to_json(o) FROM (SELECT 'INCIDENT'::text AS layer, t.title AS name, t.code, t.category, t.status, t.source, ` +
+			`t.priority, t.reported_at AS "reportedAt", t.due_at AS "dueAt", ` + overdueSQL + ` AS overdue) o)`}
 )
 
 // globalIDSQL is model.GlobalID in SQL: base64url, unpadded, of "LAYER:id".

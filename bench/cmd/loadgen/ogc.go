@@ -24,13 +24,12 @@ type ogcLayer struct {
 
 var (
 	ogcIncidents = ogcLayer{model.LayerIncident, "incidents", "incidents",
-		`json_build_object('name', t.title, 'code', t.code, 'category', t.category, 'source', t.source, 'status', t.status, ` +
-			`'priority', t.priority::int, 'reportedAt', t.reported_at, 'dueAt', t.due_at, 'closedAt', t.closed_at, 'overdue', ` + overdueSQL +
-			`, 'description', t.description, 'amountYuan', t.amount_yuan::float8, 'grid', (SELECT gc.code FROM grids gc WHERE gc.id = t.grid_id))`}
+		`(SELECT row_to_json(o) FROM (SELECT t.title AS name, t.code, t.category, t.source, t.status, ` +
+			`t.priority::int AS priority, t.reported_at AS "reportedAt", t.due_at AS "dueAt", t.closed_at AS "closedAt", ` + overdueSQL +
+			` AS overdue, t.description, t.amount_yuan::float8 AS "amountYuan", (SELECT gc.code FROM grids gc WHERE gc.id = t.grid_id) AS grid) o)`}
 	ogcGrids = ogcLayer{model.LayerGrid, "grid_units", "grids",
-		`json_build_object('name', t.name, 'code', t.code, 'level', t.level, 'parent', (SELECT pc.code FROM grids pc WHERE pc.id = t.parent_id), ` +
-			`'population', t.population, 'households', t.households, ` +
-			`'workerName', t.worker_name, 'workerPhone', t.worker_phone)`}
+		`(SELECT row_to_json(o) FROM (SELECT t.name, t.code, t.level, (SELECT pc.code FROM grids pc WHERE pc.id = t.parent_id) AS parent, ` +
+			`t.population, t.households, t.worker_name AS "workerName", t.worker_phone AS "workerPhone") o)`}
 )
 
 // ogcItemsSQL is the page gridhub's /items answers for a bbox ($1..$4) and a limit ($5),

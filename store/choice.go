@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+
+	"gridhub/model"
+)
+
+// A map layer usually draws a few fields: featureCollection(properties:) and the tiles'
+// ?properties= name the ones wanted, checked here against what exists and what the
+// caller may read.
+
+// CheckChoice checks names chosen among the properties the layers ls offer (offered
+// lists them per layer): a name no layer has is BAD_INPUT (naming those there are),
+// one the caller may not read is FORBIDDEN.
+func CheckChoice(ctx context.Context, ls []model.Layer, names []string, offered func(model.Layer) []string) error {
+	for _, name := range names {
+		exists, readable := false, false
+		for _, l := range ls {
+			if slices.Contains(offered(l), name) {
+				exists = true
+				readable = readable || !hidden(ctx, l, name)
+			}
+		}
+		switch {
+		case !exists:
+			var all []string
+			for _, l := range ls {
+				for _, n := range offered(l) {
+					if !slices.Contains(all, n) {
+						all = append(all, n)
+					}
+				}
+			}
+			sort.Strings(all)
+			return model.Errorf(model.CodeBadInput, "no layer asked for has the property %q; there are: %s", name, strings.Join(all, ", "))
+		case !readable:
+			return model.Errorf(model.CodeForbidden, "this credential may not read the property %q", name)
+		}
+	}
+	return nil
+}
+
+// CollectionProperties are the properties of layer l's features in featureCollection.
+func CollectionProperties(l model.Layer) []string {
+	out := make([]string, len(layers[l].props))
+	for i, kv := range layers[l].props {
+		out[i] = kv[0]
+	}
+	return out
+}
+
+// TileProperties are the attributes of layer l's features in tiles (besides id).
+func TileProperties(l model.Layer) []string {
+	out := make([]string, len(tileAttrs[l]))
+	for i, a := range tileAttrs[l] {
+		out[i] = a.name
+	}
+	return out
+}
