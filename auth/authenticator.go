@@ -20,14 +20,15 @@ import (
 type Authenticator struct {
 	st        *store.Store
 	policy    *Policy
-	anonymous string // role of callers without a credential; "" refuses them
+	anonRole  string // role of callers without a credential; "" refuses them
 	jwt       *JWTConfig
 	log       *slog.Logger
 	keyTTL    time.Duration
 	failRate  Rate
 
-	mu       sync.Mutex
-	keys     map[string]cachedKey
+	mu        sync.Mutex
+	keys      map[string]*cachedKey
+	anonymous *Principal
 	failures *limiters // failed sign-ins by client address
 	rates    *limiters // requests by key, or by principal and address
 }
@@ -48,12 +49,17 @@ type Options struct {
 type cachedKey struct {
 	k  store.APIKey
 	at time.Time
+	p  *Principal // made once the key is found good
 }
 
 // NewAuthenticator authenticates against the keys in st and the roles of policy.
 func NewAuthenticator(st *store.Store, policy *Policy, o Options, log *slog.Logger) *Authenticator {
-	return &Authenticator{st: st, policy: policy, anonymous: o.Anonymous, jwt: o.JWT, log: log, keyTTL: o.KeyTTL,
-		failRate: o.Failures, keys: map[string]cachedKey{}, failures: newLimiters(), rates: newLimiters()}
+	a := &Authenticator{st: st, policy: policy, anonRole: o.Anonymous, jwt: o.JWT, log: log, keyTTL: o.KeyTTL,
+		failRate: o.Failures, keys: map[string]*cachedKey{}, failures: newLimiters(), rates: newLimiters()}
+	if a.anonRole != "" {
+		a.anonymous = &Principal{Name: "anonymous", Role: policy.Roles[a.anonRole]}
+	}
+	return a
 }
 
 var errUnauthenticated = model.Errorf(model.CodeUnauthenticated, "the credential is missing, malformed, unknown, expired or revoked")
@@ -62,10 +68,10 @@ var errUnauthenticated = model.Errorf(model.CodeUnauthenticated, "the credential
 // *model.Error (UNAUTHENTICATED); any other error means the keys could not be read.
 func (a *Authenticator) Principal(ctx context.Context, credential string) (*Principal, error) {
 	if credential == "" {
-		if a.anonymous == "" {
+		if a.anonymous == nil {
 			return nil, model.Errorf(model.CodeUnauthenticated, "a credential is required: send Authorization: Bearer <key>")
 		}
-		return &Principal{Name: "anonymous", Role: a.policy.Roles[a.anonymous]}, nil
+		return a.anonymous, nil
 	}
 	if LooksLikeKey(credential) {
 		return a.keyPrincipal(ctx, credential)
@@ -108,7 +114,7 @@ func (a *Authenticator) keyPrincipal(ctx context.Context, key string) (*Principa
 		if err != nil {
 			return nil, err
 		}
-		c = cachedKey{k, time.Now()}
+		c = &cachedKey{k: k, at: time.Now()}
 		a.mu.Lock()
 		a.keys[prefix] = c
 		a.mu.Unlock()
@@ -118,18 +124,27 @@ func (a *Authenticator) keyPrincipal(ctx context.Context, key string) (*Principa
 		(k.ExpiresAt != nil && time.Now().After(*k.ExpiresAt)) {
 		return nil, errUnauthenticated
 	}
+	a.mu.Lock()
+	p := c.p
+	a.mu.Unlock()
+	if p != nil {
+		return p, nil
+	}
 	role, ok := a.policy.Roles[k.Role]
 	if !ok {
 		a.log.WarnContext(ctx, "key has a role the policy does not define", "prefix", prefix, "role", k.Role)
 		return nil, errUnauthenticated
 	}
-	p := &Principal{KeyID: &k.ID, Name: k.Name, Role: role, FenceCode: role.FenceCode, FencePolygon: role.FencePolygon}
+	p = &Principal{KeyID: &k.ID, Name: k.Name, Role: role, FenceCode: role.FenceCode, FencePolygon: role.FencePolygon}
 	if k.FenceCode != nil {
 		p.FenceCode = *k.FenceCode
 	} else if role.FenceFromKey {
 		a.log.WarnContext(ctx, "key of a fenced role names no grid", "prefix", prefix)
 		return nil, errUnauthenticated
 	}
+	a.mu.Lock()
+	c.p = p
+	a.mu.Unlock()
 	return p, nil
 }
 

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"sync"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -22,6 +23,11 @@ type Principal struct {
 	// or the role's).
 	FenceCode    string
 	FencePolygon orb.MultiPolygon
+
+	// The scope is worked out once: the authenticator hands out one principal per key
+	// while it trusts the key, and building the scope cost a request ~30 allocations.
+	scopeOnce sync.Once
+	scope     *store.Scope
 }
 
 type principalKey struct{}
@@ -43,6 +49,11 @@ const metresPerDegree = 111320.0
 
 // Scope is what the store applies to every read for p.
 func (p *Principal) Scope() *store.Scope {
+	p.scopeOnce.Do(func() { p.scope = p.newScope() })
+	return p.scope
+}
+
+func (p *Principal) newScope() *store.Scope {
 	r := p.Role
 	s := &store.Scope{FenceCode: p.FenceCode, Hidden: map[model.Layer]map[string]bool{}, Masked: map[model.Layer]map[string]bool{}}
 	if p.FencePolygon != nil {

@@ -18,6 +18,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"testing"
+	"time"
 
 	"gridhub/auth"
 	"gridhub/model"
@@ -229,4 +230,53 @@ func BenchmarkFenceOverhead(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSmallCollection is a map viewport's request (~100 incidents as a
+// featureCollection, W1 of the load suite) made with a command-centre key, so that key
+// authentication and the audit log are in it: the per-request cost of the server beside
+// the bare SQL. Profile it with -cpuprofile.
+func BenchmarkSmallCollection(b *testing.B) {
+	a := district(b)
+	box := incidentBox(b, a, 100)
+	cfg := testConfig()
+	cfg.Policy, _ = auth.LoadPolicy("")
+	cfg.Policy.Roles["command_center"].Rate = auth.Rate{PerSecond: 1e6, Burst: 1e6}
+	cfg.AnonymousRole, cfg.KeyCacheTTL = "", 5*time.Second
+	h, done := New(a.db.Store, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer done()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	k, prefix, hash := auth.NewKey()
+	if _, err := a.db.Store.CreateKey(context.Background(), store.APIKey{Prefix: prefix, Hash: hash, Name: "bench", Role: "command_center"}); err != nil {
+		b.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{
+		"query":     `query($b: [Float!]) { featureCollection(area: {bbox: $b}, layers: [INCIDENT], limit: 5000) }`,
+		"variables": map[string]any{"b": box},
+	})
+	ctx := context.Background()
+	b.Run("gridhub", func(b *testing.B) {
+		for b.Loop() {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+k)
+			resp, err := plainClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, _ := io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			b.SetBytes(n)
+		}
+	})
+	b.Run("bare-sql", func(b *testing.B) {
+		for b.Loop() {
+			var out []byte
+			if err := a.db.Store.Pool().QueryRow(ctx, bareCollection, box[0], box[1], box[2], box[3]).Scan(&out); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(out)))
+		}
+	})
 }

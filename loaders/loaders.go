@@ -12,60 +12,106 @@ import (
 	"gridhub/store"
 )
 
-// Loaders are created per request; they cache for that request only.
+// Loaders are created per request; they cache for that request only. Each loader is
+// made on first use: a request uses few of them, and making them all cost a small
+// request ~70 allocations.
 type Loaders struct {
 	st   *store.Store
 	gate *gate
 
+	gridByCode    lazy[string, *model.Grid]
+	gridChildren  lazy[int64, []model.Feature]
+	partyChildren lazy[int64, []model.Feature]
+	partyOfGrid   lazy[int64, []model.Feature]
+	partyGroup    lazy[int64, []model.Feature]
+	timelines     lazy[int64, []*model.IncidentEvent]
+	camerasNear   lazy[store.CameraNearKey, []*model.NearbyFeature]
+
+	mu         sync.Mutex
 	features   map[model.Layer]*loader[int64, model.Feature]
 	geometries map[model.Layer]*loader[GeometryKey, []byte]
-	gridByCode *loader[string, *model.Grid]
-
-	gridChildren  *loader[int64, []model.Feature]
-	partyChildren *loader[int64, []model.Feature]
-	partyOfGrid   *loader[int64, []model.Feature]
-	partyGroup    *loader[int64, []model.Feature]
-	timelines     *loader[int64, []*model.IncidentEvent]
-	camerasNear   *loader[store.CameraNearKey, []*model.NearbyFeature]
-
-	mu     sync.Mutex
-	pages  map[pageGroup]*loader[store.PageKey, []model.Feature]
-	counts map[countGroup]*loader[string, int]
+	pages      map[pageGroup]*loader[store.PageKey, []model.Feature]
+	counts     map[countGroup]*loader[string, int]
 }
 
 // New makes a request's loaders.
 func New(st *store.Store) *Loaders {
-	l := &Loaders{
-		st:         st,
-		gate:       &gate{},
-		features:   map[model.Layer]*loader[int64, model.Feature]{},
-		geometries: map[model.Layer]*loader[GeometryKey, []byte]{},
-		pages:      map[pageGroup]*loader[store.PageKey, []model.Feature]{},
-		counts:     map[countGroup]*loader[string, int]{},
+	return &Loaders{st: st, gate: &gate{}}
+}
+
+// lazy is a loader made when first asked for.
+type lazy[K comparable, V any] struct {
+	once sync.Once
+	ld   *loader[K, V]
+}
+
+// get is z's loader, made with fetch on first use.
+func (z *lazy[K, V]) get(l *Loaders, fetch func(st *store.Store, ctx context.Context, keys []K) (map[K]V, error)) *loader[K, V] {
+	z.once.Do(func() {
+		st := l.st
+		z.ld = newLoader(l.gate, func(ctx context.Context, keys []K) (map[K]V, error) { return fetch(st, ctx, keys) })
+	})
+	return z.ld
+}
+
+// byLayer is the loader of layer in m, made with fetch on first use.
+func byLayer[K comparable, V any](l *Loaders, m *map[model.Layer]*loader[K, V], layer model.Layer,
+	fetch func(st *store.Store, ctx context.Context, layer model.Layer, keys []K) (map[K]V, error)) *loader[K, V] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ld := (*m)[layer]; ld != nil {
+		return ld
 	}
-	for _, layer := range model.Layers {
-		l.features[layer] = newLoader(l.gate, func(ctx context.Context, ids []int64) (map[int64]model.Feature, error) {
-			return st.ByIDs(ctx, layer, ids)
-		})
-		l.geometries[layer] = newLoader(l.gate, func(ctx context.Context, keys []GeometryKey) (map[GeometryKey][]byte, error) {
-			return geometries(ctx, st, layer, keys)
-		})
+	if *m == nil {
+		*m = map[model.Layer]*loader[K, V]{}
 	}
-	l.gridByCode = newLoader(l.gate, st.GridsByCodes)
-	l.gridChildren = newLoader(l.gate, func(ctx context.Context, ids []int64) (map[int64][]model.Feature, error) {
+	st := l.st
+	ld := newLoader(l.gate, func(ctx context.Context, keys []K) (map[K]V, error) { return fetch(st, ctx, layer, keys) })
+	(*m)[layer] = ld
+	return ld
+}
+
+func (l *Loaders) featuresOf(layer model.Layer) *loader[int64, model.Feature] {
+	return byLayer(l, &l.features, layer, (*store.Store).ByIDs)
+}
+
+func (l *Loaders) geometriesOf(layer model.Layer) *loader[GeometryKey, []byte] {
+	return byLayer(l, &l.geometries, layer, geometries)
+}
+
+func (l *Loaders) gridsByCode() *loader[string, *model.Grid] {
+	return l.gridByCode.get(l, (*store.Store).GridsByCodes)
+}
+
+func (l *Loaders) childrenOfGrids() *loader[int64, []model.Feature] {
+	return l.gridChildren.get(l, func(st *store.Store, ctx context.Context, ids []int64) (map[int64][]model.Feature, error) {
 		return st.ChildrenOf(ctx, model.LayerGrid, ids)
 	})
-	l.partyChildren = newLoader(l.gate, func(ctx context.Context, ids []int64) (map[int64][]model.Feature, error) {
+}
+
+func (l *Loaders) childrenOfParty() *loader[int64, []model.Feature] {
+	return l.partyChildren.get(l, func(st *store.Store, ctx context.Context, ids []int64) (map[int64][]model.Feature, error) {
 		return st.ChildrenOf(ctx, model.LayerPartyUnit, ids)
 	})
-	l.partyOfGrid = newLoader(l.gate, st.PartyUnitsOrganisedFor)
-	l.partyGroup = newLoader(l.gate, st.PartyGroupsOfBuildings)
-	l.timelines = newLoader(l.gate, st.Timelines)
-	l.camerasNear = newLoader(l.gate, func(ctx context.Context, keys []store.CameraNearKey) (map[store.CameraNearKey][]*model.NearbyFeature, error) {
+}
+
+func (l *Loaders) partyOfGrids() *loader[int64, []model.Feature] {
+	return l.partyOfGrid.get(l, (*store.Store).PartyUnitsOrganisedFor)
+}
+
+func (l *Loaders) partyGroups() *loader[int64, []model.Feature] {
+	return l.partyGroup.get(l, (*store.Store).PartyGroupsOfBuildings)
+}
+
+func (l *Loaders) timelinesOf() *loader[int64, []*model.IncidentEvent] {
+	return l.timelines.get(l, (*store.Store).Timelines)
+}
+
+func (l *Loaders) camerasNearOf() *loader[store.CameraNearKey, []*model.NearbyFeature] {
+	return l.camerasNear.get(l, func(st *store.Store, ctx context.Context, keys []store.CameraNearKey) (map[store.CameraNearKey][]*model.NearbyFeature, error) {
 		out, err := st.CamerasNearIncidents(ctx, keys)
 		return byPosition(keys, out, err)
 	})
-	return l
 }
 
 // byPosition turns an answer in the keys' order into one by key.
@@ -99,13 +145,13 @@ func For(ctx context.Context) *Loaders { return ctx.Value(ctxKey{}).(*Loaders) }
 
 // Feature loads one feature by layer and id; nil when it does not exist.
 func (l *Loaders) Feature(ctx context.Context, layer model.Layer, id int64) (model.Feature, error) {
-	return l.features[layer].Load(ctx, id)
+	return l.featuresOf(layer).Load(ctx, id)
 }
 
 // FeatureThunk starts loading a feature and returns a function that waits for it;
 // starting many before waiting puts them in one batch per layer.
 func (l *Loaders) FeatureThunk(ctx context.Context, layer model.Layer, id int64) func() (model.Feature, error) {
-	return l.features[layer].Thunk(ctx, id)
+	return l.featuresOf(layer).Thunk(ctx, id)
 }
 
 // Grid loads a grid by id; nil when it does not exist.
@@ -119,7 +165,7 @@ func (l *Loaders) Grid(ctx context.Context, id int64) (*model.Grid, error) {
 
 // GridByCode loads a grid by code; nil when there is none.
 func (l *Loaders) GridByCode(ctx context.Context, code string) (*model.Grid, error) {
-	return l.gridByCode.Load(ctx, code)
+	return l.gridsByCode().Load(ctx, code)
 }
 
 // GeometryKey is a feature and the shape its geometry is wanted in.
@@ -129,7 +175,7 @@ type GeometryKey struct {
 }
 
 // geometries answers keys in one statement per distinct shape (a page asks for one).
-func geometries(ctx context.Context, st *store.Store, l model.Layer, keys []GeometryKey) (map[GeometryKey][]byte, error) {
+func geometries(st *store.Store, ctx context.Context, l model.Layer, keys []GeometryKey) (map[GeometryKey][]byte, error) {
 	byShape := map[store.Shape][]int64{}
 	for _, k := range keys {
 		byShape[k.Shape] = append(byShape[k.Shape], k.ID)
@@ -149,24 +195,24 @@ func geometries(ctx context.Context, st *store.Store, l model.Layer, keys []Geom
 
 // Geometry loads a feature's WGS84 GeoJSON geometry in shape.
 func (l *Loaders) Geometry(ctx context.Context, layer model.Layer, id int64, shape store.Shape) ([]byte, error) {
-	return l.geometries[layer].Load(ctx, GeometryKey{id, shape})
+	return l.geometriesOf(layer).Load(ctx, GeometryKey{id, shape})
 }
 
 func (l *Loaders) GridChildren(ctx context.Context, id int64) ([]model.Feature, error) {
-	return l.gridChildren.Load(ctx, id)
+	return l.childrenOfGrids().Load(ctx, id)
 }
 
 func (l *Loaders) PartyChildren(ctx context.Context, id int64) ([]model.Feature, error) {
-	return l.partyChildren.Load(ctx, id)
+	return l.childrenOfParty().Load(ctx, id)
 }
 
 func (l *Loaders) PartyUnitsOfGrid(ctx context.Context, id int64) ([]model.Feature, error) {
-	return l.partyOfGrid.Load(ctx, id)
+	return l.partyOfGrids().Load(ctx, id)
 }
 
 // PartyGroupOfBuilding loads the building's party group, nil if it has none.
 func (l *Loaders) PartyGroupOfBuilding(ctx context.Context, id int64) (*model.PartyUnit, error) {
-	fs, err := l.partyGroup.Load(ctx, id)
+	fs, err := l.partyGroups().Load(ctx, id)
 	if err != nil || len(fs) == 0 {
 		return nil, err
 	}
@@ -174,11 +220,11 @@ func (l *Loaders) PartyGroupOfBuilding(ctx context.Context, id int64) (*model.Pa
 }
 
 func (l *Loaders) Timeline(ctx context.Context, id int64) ([]*model.IncidentEvent, error) {
-	return l.timelines.Load(ctx, id)
+	return l.timelinesOf().Load(ctx, id)
 }
 
 func (l *Loaders) CamerasNear(ctx context.Context, incident int64, meters float64) ([]*model.NearbyFeature, error) {
-	return l.camerasNear.Load(ctx, store.CameraNearKey{Incident: incident, Meters: meters})
+	return l.camerasNearOf().Load(ctx, store.CameraNearKey{Incident: incident, Meters: meters})
 }
 
 // pageGroup identifies page requests that one statement can answer together.
@@ -199,6 +245,9 @@ func (l *Loaders) SubtreePage(ctx context.Context, layer model.Layer, f store.Fi
 	g := pageGroup{layer, filterKey(f), limit}
 	ld, ok := l.pages[g]
 	if !ok {
+		if l.pages == nil {
+			l.pages = map[pageGroup]*loader[store.PageKey, []model.Feature]{}
+		}
 		ld = newLoader(l.gate, func(ctx context.Context, keys []store.PageKey) (map[store.PageKey][]model.Feature, error) {
 			out, err := l.st.ListSubtrees(ctx, layer, f, keys, limit)
 			return byPosition(keys, out, err)
@@ -215,6 +264,9 @@ func (l *Loaders) SubtreeCount(ctx context.Context, layer model.Layer, f store.F
 	g := countGroup{layer, filterKey(f)}
 	ld, ok := l.counts[g]
 	if !ok {
+		if l.counts == nil {
+			l.counts = map[countGroup]*loader[string, int]{}
+		}
 		ld = newLoader(l.gate, func(ctx context.Context, codes []string) (map[string]int, error) {
 			out, err := l.st.CountSubtrees(ctx, layer, f, codes)
 			return byPosition(codes, out, err)
@@ -246,29 +298,29 @@ func (l *Loaders) Level(start func()) {
 // Thunk forms of the relations, for starting a whole level of loads under Level.
 
 func (l *Loaders) GeometryThunk(ctx context.Context, layer model.Layer, id int64, shape store.Shape) func() ([]byte, error) {
-	return l.geometries[layer].Thunk(ctx, GeometryKey{id, shape})
+	return l.geometriesOf(layer).Thunk(ctx, GeometryKey{id, shape})
 }
 
 func (l *Loaders) GridChildrenThunk(ctx context.Context, id int64) func() ([]model.Feature, error) {
-	return l.gridChildren.Thunk(ctx, id)
+	return l.childrenOfGrids().Thunk(ctx, id)
 }
 
 func (l *Loaders) PartyChildrenThunk(ctx context.Context, id int64) func() ([]model.Feature, error) {
-	return l.partyChildren.Thunk(ctx, id)
+	return l.childrenOfParty().Thunk(ctx, id)
 }
 
 func (l *Loaders) PartyUnitsOfGridThunk(ctx context.Context, id int64) func() ([]model.Feature, error) {
-	return l.partyOfGrid.Thunk(ctx, id)
+	return l.partyOfGrids().Thunk(ctx, id)
 }
 
 func (l *Loaders) PartyGroupThunk(ctx context.Context, building int64) func() ([]model.Feature, error) {
-	return l.partyGroup.Thunk(ctx, building)
+	return l.partyGroups().Thunk(ctx, building)
 }
 
 func (l *Loaders) TimelineThunk(ctx context.Context, id int64) func() ([]*model.IncidentEvent, error) {
-	return l.timelines.Thunk(ctx, id)
+	return l.timelinesOf().Thunk(ctx, id)
 }
 
 func (l *Loaders) CamerasNearThunk(ctx context.Context, incident int64, meters float64) func() ([]*model.NearbyFeature, error) {
-	return l.camerasNear.Thunk(ctx, store.CameraNearKey{Incident: incident, Meters: meters})
+	return l.camerasNearOf().Thunk(ctx, store.CameraNearKey{Incident: incident, Meters: meters})
 }

@@ -22,7 +22,16 @@ type Feature interface {
 
 // GlobalID encodes a layer and a row id as an opaque id.
 func GlobalID(l Layer, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(string(l) + ":" + strconv.FormatInt(id, 10)))
+	var b [64]byte
+	return string(AppendGlobalID(b[:0], l, id))
+}
+
+// AppendGlobalID appends GlobalID(l, id) to dst, allocating nothing when dst has room:
+// collections write one per feature.
+func AppendGlobalID(dst []byte, l Layer, id int64) []byte {
+	var raw [40]byte
+	text := strconv.AppendInt(append(append(raw[:0], l...), ':'), id, 10)
+	return base64.RawURLEncoding.AppendEncode(dst, text)
 }
 
 // ParseGlobalID decodes GlobalID; ok is false for anything it did not produce.

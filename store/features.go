@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"gridhub/geo"
 	"gridhub/model"
@@ -133,17 +136,23 @@ func writeFeatures(rows pgx.Rows, buf *chunks, limit int, transform func([]byte)
 	defer rows.Close()
 	var w written
 	start := buf.n
+	var idBuf [64]byte
 	for rows.Next() {
 		w.n++
 		if w.n > limit {
 			break
 		}
-		var ord int
-		var id int64
-		if err := rows.Scan(&ord, &id, nil, nil); err != nil {
+		// The layer's ordinal and the id are read from the wire as they are: Scan
+		// boxes its arguments, two allocations a feature.
+		raw, fds := rows.RawValues(), rows.FieldDescriptions()
+		ord, err := wireInt(raw[0], fds[0].Format)
+		if err != nil || ord < 0 || int(ord) >= len(model.Layers) {
+			return w, fmt.Errorf("feature layer %d: %v", ord, err)
+		}
+		id, err := wireInt(raw[1], fds[1].Format)
+		if err != nil {
 			return w, err
 		}
-		raw := rows.RawValues()
 		g := raw[2]
 		if transform != nil {
 			var err error
@@ -155,7 +164,7 @@ func writeFeatures(rows pgx.Rows, buf *chunks, limit int, transform func([]byte)
 			buf.byte(',')
 		}
 		buf.WriteString(`{"type":"Feature","id":"`)
-		buf.WriteString(model.GlobalID(model.Layers[ord], id))
+		buf.Write(model.AppendGlobalID(idBuf[:0], model.Layers[ord], id))
 		buf.WriteString(`","geometry":`)
 		buf.Write(g)
 		buf.WriteString(`,"properties":`)
@@ -186,7 +195,31 @@ const chunkSize = 32 << 10
 
 func (c *chunks) Write(p []byte)       { write(c, p) }
 func (c *chunks) WriteString(s string) { write(c, s) }
-func (c *chunks) byte(b byte)          { write(c, []byte{b}) }
+func (c *chunks) byte(b byte) {
+	if len(c.cur) < cap(c.cur) {
+		c.cur = append(c.cur, b)
+		c.n++
+		return
+	}
+	write(c, []byte{b})
+}
+
+// wireInt reads an integer column as PostgreSQL sent it: binary (2, 4 or 8 bytes, big
+// endian) or text.
+func wireInt(v []byte, format int16) (int64, error) {
+	if format == pgtype.TextFormatCode {
+		return strconv.ParseInt(string(v), 10, 64)
+	}
+	switch len(v) {
+	case 2:
+		return int64(int16(binary.BigEndian.Uint16(v))), nil
+	case 4:
+		return int64(int32(binary.BigEndian.Uint32(v))), nil
+	case 8:
+		return int64(binary.BigEndian.Uint64(v)), nil
+	}
+	return 0, fmt.Errorf("an integer of %d bytes", len(v))
+}
 
 func write[T string | []byte](c *chunks, p T) {
 	for len(p) > 0 {
