@@ -18,19 +18,19 @@ import (
 // anonymous role. Failed attempts are limited per client address so that keys cannot be
 // guessed at speed; every principal is limited to its role's rate.
 type Authenticator struct {
-	st        *store.Store
-	policy    *Policy
-	anonRole  string // role of callers without a credential; "" refuses them
-	jwt       *JWTConfig
-	log       *slog.Logger
-	keyTTL    time.Duration
-	failRate  Rate
+	st       *store.Store
+	policy   *Policy
+	anonRole string // role of callers without a credential; "" refuses them
+	jwt      *JWTConfig
+	log      *slog.Logger
+	keyTTL   time.Duration
+	failRate Rate
 
 	mu        sync.Mutex
 	keys      map[string]*cachedKey
 	anonymous *Principal
-	failures *limiters // failed sign-ins by client address
-	rates    *limiters // requests by key, or by principal and address
+	failures  *limiters // failed sign-ins by client address
+	rates     *limiters // requests by key, or by principal and address
 }
 
 // Options tunes an Authenticator.

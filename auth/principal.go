@@ -2,8 +2,8 @@ package auth
 
 import (
 	"context"
-	"sync"
 	"strings"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
