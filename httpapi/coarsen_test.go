@@ -155,6 +155,11 @@ func TestCoarsenedGeometryCannotBeObserved(t *testing.T) {
 			if c := r.codeOf(); c == "GRAPHQL_VALIDATION_FAILED" || c == "GRAPHQL_PARSE_FAILED" || c == "TOO_COMPLEX" {
 				t.Fatalf("the probe %s is not a valid document: %s\n%s", p.name, r.raw, p.query)
 			}
+			for _, e := range r.Errors {
+				if e.code() == "INTERNAL" {
+					t.Fatalf("the probe %s answered INTERNAL: %s", p.name, e.Message)
+				}
+			}
 			q[p.name] = fmt.Sprintf("%d %s", r.status, r.raw)
 		}
 		for _, path := range append(tiles, c.ogcPaths(role)...) {

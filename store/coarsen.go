@@ -72,15 +72,14 @@ func underGrid(ctx context.Context, l model.Layer, code string, p *args) string 
 }
 
 // colsOf is layer l's select list for ctx's caller: for a coarsened layer, the row's grid
-// is the GRID its snapped point lies in (the one with the smaller code on a shared edge).
+// is the GRID its snapped point lies in (the one with the smaller code on a shared edge),
+// or none (0, which no grid has) when it lies outside the district.
 func colsOf(ctx context.Context, l model.Layer, p *args) string {
 	cols := layers[l].cols
 	if snapOf(ctx, l) == 0 || l == model.LayerGrid {
 		return cols
 	}
-	grid := "(SELECT cg.id FROM grids cg WHERE cg.level = 'GRID' AND cg.geom && " + grown(ctx, l, "t.geom", p) +
-		" AND ST_Intersects(cg.geom, " + geomOut(ctx, l, p) + ") ORDER BY cg.code LIMIT 1)"
-	return strings.Replace(cols, "t.grid_id", grid, 1)
+	return strings.Replace(cols, "t.grid_id", "coalesce("+gridIDOf(ctx, l, p)+", 0)", 1)
 }
 
 // Coarsen is where a point of layer l is shown to the caller of scope s: snapped as
@@ -92,4 +91,14 @@ func (s *Scope) Coarsen(l model.Layer, x, y float64) (float64, float64) {
 	}
 	c := s.Snap[l]
 	return math.RoundToEven(x/c) * c, math.RoundToEven(y/c) * c
+}
+
+// gridIDOf is the id of the GRID a row t of layer l lies in, for ctx's caller: for a
+// coarsened layer the one its snapped point lies in (NULL outside the district).
+func gridIDOf(ctx context.Context, l model.Layer, p *args) string {
+	if snapOf(ctx, l) == 0 {
+		return "t.grid_id"
+	}
+	return "(SELECT cg.id FROM grids cg WHERE cg.level = 'GRID' AND cg.geom && " + grown(ctx, l, "t.geom", p) +
+		" AND ST_Intersects(cg.geom, " + geomOut(ctx, l, p) + ") ORDER BY cg.code LIMIT 1)"
 }
