@@ -76,7 +76,11 @@ func newGraphQL(st *store.Store, hub *live.Hub, an *auth.Authenticator, au *audi
 	srv.Use(shapeLimit{})
 	srv.Use(&roleLimits{})
 	srv.Use(&extension.ComplexityLimit{Func: roleComplexity(cfg.ComplexityLimit)})
-	srv.AroundFields(resolvers.NewFieldGuard(es.Schema()).Around)
+	guard := resolvers.NewFieldGuard(es.Schema())
+	srv.AroundFields(guard.Around)
+	if !cfg.ResolveEveryField {
+		srv.AroundRootFields(resolvers.NewCompiler(r, guard).Around)
+	}
 	srv.SetErrorPresenter(presenter(log, m))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v))

@@ -38,6 +38,9 @@ type Config struct {
 	ComplexityLimit int
 	// ExecBudget is the total query cost executing at once; 0 is no limit.
 	ExecBudget int64
+	// ResolveEveryField turns off compiled selections (resolvers.Compiler): every field
+	// is resolved on its own, as before they existed.
+	ResolveEveryField bool
 
 	// TileClusterBelow: vector tiles of point layers hold clusters at zooms below it.
 	TileClusterBelow int

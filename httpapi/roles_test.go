@@ -20,6 +20,9 @@ import (
 type guarded struct {
 	*api
 	keys map[string]string // role → key
+	// resolved is the same server with every field resolved on its own (no compiled
+	// selections): what compiled answers must equal.
+	resolved *api
 }
 
 var (
@@ -43,7 +46,12 @@ func guardedDistrict(t *testing.T) *guarded {
 		h, done := New(a.db.Store, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		srv := httptest.NewServer(h)
 		cleanups = append(cleanups, func() { srv.Close(); done() })
-		g := &guarded{api: &api{srv: srv, db: a.db, queries: a.queries}, keys: map[string]string{}}
+		cfg.ResolveEveryField = true
+		rh, rdone := New(a.db.Store, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		rsrv := httptest.NewServer(rh)
+		cleanups = append(cleanups, func() { rsrv.Close(); rdone() })
+		g := &guarded{api: &api{srv: srv, db: a.db, queries: a.queries}, keys: map[string]string{},
+			resolved: &api{srv: rsrv, db: a.db, queries: a.queries}}
 		for _, role := range []string{"command_center", "street_office", "judicial", "city_management", "public"} {
 			key, prefix, hash := auth.NewKey()
 			k := store.APIKey{Prefix: prefix, Hash: hash, Name: "测试·" + role, Role: role}
@@ -59,9 +67,9 @@ func guardedDistrict(t *testing.T) *guarded {
 		guardedAPI = g
 	})
 	c := *guardedAPI
-	inner := *c.api
-	inner.t = t
-	c.api = &inner
+	inner, resolved := *c.api, *c.resolved
+	inner.t, resolved.t = t, t
+	c.api, c.resolved = &inner, &resolved
 	return &c
 }
 
