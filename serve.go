@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,8 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 	fs.StringVar(&jwt.RoleClaim, "jwt-role-claim", env(getenv, "GRIDHUB_JWT_ROLE_CLAIM", "role"), "claim naming the gridhub role (GRIDHUB_JWT_ROLE_CLAIM)")
 	fs.StringVar(&jwt.FenceClaim, "jwt-fence-claim", env(getenv, "GRIDHUB_JWT_FENCE_CLAIM", "grid"), "claim naming the caller's grid code, for fenced roles (GRIDHUB_JWT_FENCE_CLAIM)")
 	fs.DurationVar(&h.KeyCacheTTL, "key-cache", 5*time.Second, "how long a verified key is trusted before it is read again (revocations take effect within it)")
+	every, _ := strconv.ParseBool(getenv("GRIDHUB_RESOLVE_EVERY_FIELD"))
+	fs.BoolVar(&h.ResolveEveryField, "resolve-every-field", every, "resolve every GraphQL field on its own instead of compiling a selection into one SQL statement; slower, for comparing answers (GRIDHUB_RESOLVE_EVERY_FIELD)")
 	h.AuthFailures = auth.Rate{PerSecond: 1, Burst: 10}
 	if err := parse(fs, args); err != nil {
 		return c, err
