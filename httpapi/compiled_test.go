@@ -61,6 +61,8 @@ var compiledQueries = []string{
 	`{ a: cameras(kind: XUELIANG, first: 50, area: {gridCode: "150203002"}) { n: totalCount e: edges { x: node { i: id c: code s: status h: headingDegrees u: streamUrl g: grid { name workerName workerPhone } } } } }`,
 	`{ grids(level: COMMUNITY, first: 40) { totalCount edges { node { id name code level population households grid { code }
 	   parent { name } cameras(first: 3) { totalCount pageInfo { hasNextPage } edges { node { code } } } } } } }`,
+	`{ grids(level: STREET, first: 4) { edges { node { code incidents(first: 25, filter: {statuses: [CLOSED]}) { totalCount pageInfo { hasNextPage }
+	   edges { node { code } } } buildings(first: 7) { edges { node { name } } } } } } }`,
 	`{ buildings(first: 100, area: {bbox: [109.82, 40.63, 109.845, 40.65]}) { edges { node { id name address floors households residents grid { code } } } } }`,
 	`{ servicePoints(kind: LEGAL_SERVICE, first: 20) { edges { node { name address phone openingHours grid { name } } } } }`,
 	`{ partyUnits(first: 20) { edges { node { name kind memberCount grid { code } } } } }`,

@@ -65,7 +65,7 @@ func areaShape(a *geo.Area, p *args) string {
 // its snapped point in that grid's polygon.
 func underGrid(ctx context.Context, l model.Layer, code string, p *args) string {
 	if snapOf(ctx, l) == 0 {
-		return "t.grid_id IN (SELECT sg.id FROM grids sg WHERE sg.code LIKE " + code + " || '%')"
+		return "t.grid_id IN (SELECT sg.id FROM grids sg WHERE " + subtree("sg.code", code) + ")"
 	}
 	return "EXISTS (SELECT 1 FROM grids sg WHERE sg.code = " + code + " AND sg.geom && " + grown(ctx, l, "t.geom", p) +
 		" AND ST_Intersects(sg.geom, " + geomOut(ctx, l, p) + "))"
@@ -101,4 +101,13 @@ func gridIDOf(ctx context.Context, l model.Layer, p *args) string {
 	}
 	return "(SELECT cg.id FROM grids cg WHERE cg.level = 'GRID' AND cg.geom && " + grown(ctx, l, "t.geom", p) +
 		" AND ST_Intersects(cg.geom, " + geomOut(ctx, l, p) + ") ORDER BY cg.code LIMIT 1)"
+}
+
+// subtree is the predicate "the grid code col is code or nested under it" for the SQL
+// expression code. Codes are digits, so the prefix is also the byte range [code, code
+// || ':'), which the text_pattern_ops index on grids.code serves whatever the database's
+// collation; LIKE with a pattern that is not a constant cannot use it (a sequential scan
+// of grids for every parent row of a list).
+func subtree(col, code string) string {
+	return col + " ~>=~ " + code + " AND " + col + " ~<~ (" + code + " || ':') AND " + col + " LIKE " + code + " || '%'"
 }
