@@ -37,7 +37,7 @@ func (f *Filter) where(ctx context.Context, l model.Layer, p *args) []string {
 			c = append(c, "t.parent_id = (SELECT pg.id FROM grids pg WHERE pg.code = "+p.add(f.ParentCode)+")")
 		}
 		if f.Subtree != "" {
-			c = append(c, "t.code LIKE "+p.add(f.Subtree)+" || '%'")
+			c = append(c, subtree("t.code", p.add(f.Subtree)))
 		}
 	case model.LayerPartyUnit, model.LayerServicePoint, model.LayerCamera, model.LayerBuilding, model.LayerIncident:
 		if f.Kind != "" && l != model.LayerBuilding && l != model.LayerIncident {
@@ -187,7 +187,7 @@ func (s *Store) CountSubtrees(ctx context.Context, l model.Layer, f Filter, code
 // underKeyCode keeps rows of layer l under the grid whose code is k.code.
 func underKeyCode(ctx context.Context, l model.Layer, p *args) string {
 	if l == model.LayerGrid {
-		return "t.code LIKE k.code || '%'"
+		return subtree("t.code", "k.code")
 	}
 	return underGrid(ctx, l, "k.code", p)
 }
