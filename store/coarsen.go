@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 
 	"gridhub/geo"
@@ -69,6 +70,22 @@ func underGrid(ctx context.Context, l model.Layer, code string, p *args) string 
 	}
 	return "EXISTS (SELECT 1 FROM grids sg WHERE sg.code = " + code + " AND sg.geom && " + grown(ctx, l, "t.geom", p) +
 		" AND ST_Intersects(sg.geom, " + geomOut(ctx, l, p) + "))"
+}
+
+// pageUnder is a FROM item, aliased t, holding the first n (an SQL expression) rows of
+// layer l by id that match conds and lie under the grid whose code is the SQL expression
+// code. Asked as one filter over the table, "under the grid, by id, first n" made
+// PostgreSQL walk the id index over the whole table for each grid of a list (incidents
+// under 100 grids: 121 ms at scale 1, 0.9 s at scale 10); taken per grid of the subtree
+// on the (grid_id, id) index, n each, and merged by id, it reads n rows a grid (6 ms).
+// A coarsened layer's rows are placed by their snapped point, so they are filtered.
+func pageUnder(ctx context.Context, l model.Layer, code string, conds []string, n string, p *args) string {
+	table, lim := layers[l].table, " ORDER BY t.id LIMIT "+n
+	if snapOf(ctx, l) != 0 {
+		return "(SELECT t.* FROM " + table + " t WHERE " + and(append(slices.Clip(conds), underGrid(ctx, l, code, p))) + lim + ") t"
+	}
+	return "(SELECT t.* FROM grids sg CROSS JOIN LATERAL (SELECT t.* FROM " + table + " t WHERE " +
+		and(append(slices.Clip(conds), "t.grid_id = sg.id")) + lim + ") t WHERE " + subtree("sg.code", code) + lim + ") t"
 }
 
 // colsOf is layer l's select list for ctx's caller: for a coarsened layer, the row's grid

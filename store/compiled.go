@@ -210,23 +210,15 @@ func (c compiler) page(pg Page, under string, d int) string {
 	if pg.After > 0 {
 		conds = append(conds, "t.id > "+c.p.add(pg.After))
 	}
-	table := layers[l].table
 	all := conds
 	if under != "" {
 		all = append(slices.Clip(conds), underGrid(c.ctx, l, under, c.p))
 	}
-	from := " FROM " + table + " t" + c.carry(l, d) + " WHERE " + and(all)
+	from := " FROM " + layers[l].table + " t" + c.carry(l, d) + " WHERE " + and(all)
 	rows := func(n int) string { return from + " ORDER BY t.id LIMIT " + strconv.Itoa(n) }
-	if under != "" && snapOf(c.ctx, l) == 0 {
-		// A page under each of a list of grids: asked as "under the grid, by id, the
-		// first n", PostgreSQL walks the id index over the whole table and filters (1 ms
-		// a grid for incidents at scale 1, 100 ms for 100 grids). Taken per grid of the
-		// subtree on the (grid_id, id) index, n each, and merged, it reads n rows a grid.
+	if under != "" {
 		rows = func(n int) string {
-			lim := " ORDER BY t.id LIMIT " + strconv.Itoa(n)
-			return " FROM (SELECT t.* FROM grids sg CROSS JOIN LATERAL (SELECT t.* FROM " + table + " t WHERE " +
-				and(append(slices.Clip(conds), "t.grid_id = sg.id")) + lim + ") t WHERE " + subtree("sg.code", under) + ") t" +
-				c.carry(l, d) + lim
+			return " FROM " + pageUnder(c.ctx, l, under, conds, strconv.Itoa(n), c.p) + c.carry(l, d) + " ORDER BY t.id LIMIT " + strconv.Itoa(n)
 		}
 	}
 	return c.parts(pg.Parts, func(p Part) string {

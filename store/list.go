@@ -145,10 +145,15 @@ func (s *Store) ListSubtrees(ctx context.Context, l model.Layer, f Filter, keys 
 	kc, ka := p.add(codes), p.add(afters)
 	f.Subtree = ""
 	conds := f.where(ctx, l, &p)
-	conds = append(conds, underKeyCode(ctx, l, &p))
 	conds = append(conds, "t.id > k.after")
+	var from string
+	if l == model.LayerGrid {
+		from = ls.table + " t WHERE " + and(append(conds, underKeyCode(ctx, l, &p)))
+	} else {
+		from = pageUnder(ctx, l, "k.code", conds, p.add(limit), &p)
+	}
 	q := fmt.Sprintf(`SELECT r.*, k.ord FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY k(code, after, ord)
-CROSS JOIN LATERAL (SELECT %s FROM %s t WHERE %s ORDER BY t.id LIMIT %s) r`, kc, ka, colsOf(ctx, l, &p), ls.table, and(conds), p.add(limit))
+CROSS JOIN LATERAL (SELECT %s FROM %s ORDER BY t.id LIMIT %s) r`, kc, ka, colsOf(ctx, l, &p), from, p.add(limit))
 	rows, err := s.pool.Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, "list "+ls.table+" by grid")
