@@ -82,8 +82,8 @@ type jsonColumn struct {
 }
 
 // jsonColumns are the fields a compiled selection may hold, by layer, named as in the
-// schema. Timestamps, geometry and large figures are left to the resolvers (their
-// formatting differs), and so the selections that ask for them.
+// schema. Geometry and large figures are left to the resolvers (their formatting
+// differs), and so the selections that ask for them.
 var jsonColumns = map[model.Layer]map[string]jsonColumn{
 	model.LayerGrid: {"id": {"", jsonID}, "layer": {"", jsonLayer}, "name": {"t.name", jsonString}, "code": {"t.code", jsonString},
 		"level": {"t.level", jsonString}, "population": {"t.population", jsonInt}, "households": {"t.households", jsonInt},
@@ -99,7 +99,17 @@ var jsonColumns = map[model.Layer]map[string]jsonColumn{
 		"address": {"t.address", jsonString}, "phone": {"t.phone", jsonString}, "openingHours": {"t.opening_hours", jsonString}},
 	model.LayerIncident: {"id": {"", jsonID}, "layer": {"", jsonLayer}, "name": {"t.title", jsonString}, "code": {"t.code", jsonString},
 		"category": {"t.category", jsonString}, "source": {"t.source", jsonString}, "status": {"t.status", jsonString},
-		"priority": {"t.priority::int", jsonInt}, "overdue": {overdueSQL, jsonBool}, "description": {"t.description", jsonString}},
+		"priority": {"t.priority::int", jsonInt}, "overdue": {overdueSQL, jsonBool}, "description": {"t.description", jsonString},
+		"reportedAt": {beijingTime("t.reported_at"), jsonString}, "dueAt": {beijingTime("t.due_at"), jsonString},
+		"closedAt": {beijingTime("t.closed_at"), jsonString}},
+}
+
+// beijingTime is the timestamptz expression ts as gqlgen writes a DateTime read by the
+// store: RFC 3339 at UTC+8 (model.Beijing), the fraction's trailing zeros dropped; NULL
+// stays NULL.
+func beijingTime(ts string) string {
+	return "(to_char(" + ts + " AT TIME ZONE INTERVAL '+08:00', 'YYYY-MM-DD\"T\"HH24:MI:SS') || " +
+		"coalesce(nullif(rtrim(to_char(" + ts + ", '.US'), '0'), '.'), '') || '+08:00')"
 }
 
 // CanCompile reports whether field of layer l can be written by a compiled selection.

@@ -6,3 +6,6 @@ func (s *Store) DenseTilesRemembered() int {
 	defer s.denseTiles.mu.Unlock()
 	return len(s.denseTiles.m)
 }
+
+// BeijingTime is the SQL writing a timestamptz as a compiled selection does.
+func BeijingTime(ts string) string { return beijingTime(ts) }
