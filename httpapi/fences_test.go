@@ -100,11 +100,12 @@ func TestStreetOfficeSeesExactlyItsStreet(t *testing.T) {
 
 func TestSubscriptionsObeyTheFence(t *testing.T) {
 	g := guardedDistrict(t)
+	before := liveSubscribers(t, g.api)
 	office := dialWSAs(t, g.api, g.keys["street_office"])
 	office.subscribe("1", `subscription { incidentChanged { code } }`, nil)
 	public := dialWSAs(t, g.api, "")
 	public.subscribe("2", `subscription { incidentChanged { category status } }`, nil)
-	time.Sleep(300 * time.Millisecond)
+	waitSubscribers(t, g.api, before+2)
 	report := func(key string, lon, lat float64, k string) string {
 		r := g.as(key, reportMutation, map[string]any{"in": report("围栏测试", "市容环境", lon, lat), "key": k})
 		var got reported

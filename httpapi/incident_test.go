@@ -340,9 +340,10 @@ func TestIncidentChangedAcrossInstances(t *testing.T) {
 		expect(write(b, "after", 109.818), "REPORTED")
 	})
 	t.Run("the legacy graphql-ws protocol is served too", func(t *testing.T) {
+		before := liveSubscribers(t, a)
 		old := dialWS(t, a, true)
 		old.subscribe("9", `subscription { incidentChanged { code } }`, nil)
-		time.Sleep(200 * time.Millisecond)
+		waitSubscribers(t, a, before+1)
 		code := write(b, "legacy", 109.819)
 		m, ok := old.next(10 * time.Second)
 		if !ok || !strings.Contains(string(m.Payload), code) {

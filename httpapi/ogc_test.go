@@ -316,7 +316,7 @@ func TestOGCRequestsAreAudited(t *testing.T) {
 		}
 	}
 	// Entries are written in batches, off the request path.
-	for i := 0; i < 50 && !(items && cams); i++ {
+	for i := 0; i < 200 && !(items && cams); i++ {
 		time.Sleep(100 * time.Millisecond)
 		poll()
 	}

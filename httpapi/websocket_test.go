@@ -3,9 +3,9 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -125,17 +125,28 @@ func (c *wsClient) next(d time.Duration) (wsMessage, bool) {
 // gridhub_live_subscribers gauge), so that a change written next reaches them all.
 func waitSubscribers(t testing.TB, a *api, n int) {
 	t.Helper()
-	want := fmt.Sprintf("gridhub_live_subscribers %d\n", n)
-	for range 200 {
-		resp, err := http.Get(a.srv.URL + "/metrics")
-		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if strings.Contains(string(b), want) {
-				return
-			}
+	for range 400 {
+		if liveSubscribers(t, a) == n {
+			return
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
 	t.Fatalf("the hub never held %d subscriptions", n)
+}
+
+// liveSubscribers is the server's gridhub_live_subscribers gauge.
+func liveSubscribers(t testing.TB, a *api) int {
+	t.Helper()
+	resp, err := http.Get(a.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	_, v, ok := strings.Cut(string(b), "\ngridhub_live_subscribers ")
+	n, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(v, "\n", 2)[0]))
+	if !ok || err != nil {
+		t.Fatalf("no gridhub_live_subscribers in /metrics: %v", err)
+	}
+	return n
 }
