@@ -39,6 +39,8 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 	origins := fs.String("cors-origins", env(getenv, "GRIDHUB_CORS_ORIGINS", "http://localhost:8080,http://127.0.0.1:8080"), "comma-separated allowed browser origins (GRIDHUB_CORS_ORIGINS)")
 	secret := fs.String("cursor-secret", getenv("GRIDHUB_CURSOR_SECRET"), "key signing page cursors; give every instance the same (GRIDHUB_CURSOR_SECRET)")
 	timeout := fs.Duration("request-timeout", durationEnv(getenv, "GRIDHUB_REQUEST_TIMEOUT", 30*time.Second), "per-request deadline, also the SQL statement timeout (GRIDHUB_REQUEST_TIMEOUT)")
+	replicas := fs.String("replica-urls", getenv("GRIDHUB_REPLICA_URLS"), "comma-separated streaming replicas of the primary that reads go to (GRIDHUB_REPLICA_URLS)")
+	fs.DurationVar(&db.maxReplicaLag, "max-replica-lag", durationEnv(getenv, "GRIDHUB_MAX_REPLICA_LAG", 2*time.Second), "a replica whose oldest unreplayed write is older than this gets no reads until within half of it (GRIDHUB_MAX_REPLICA_LAG)")
 	conns := fs.Int("max-conns", intEnv(getenv, "GRIDHUB_MAX_CONNS", 16), "database pool size (GRIDHUB_MAX_CONNS)")
 	fs.Int64Var(&h.MaxBodyBytes, "max-body", 512<<10, "largest request body in bytes; a 10,000-vertex polygon needs about 250 KiB")
 	fs.IntVar(&h.ComplexityLimit, "complexity-limit", intEnv(getenv, "GRIDHUB_COMPLEXITY_LIMIT", 100000), "largest query cost (GRIDHUB_COMPLEXITY_LIMIT)")
@@ -126,6 +128,11 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 		return c, fmt.Errorf("basemap: %w", err)
 	}
 	db.maxConns = int32(*conns)
+	for _, u := range strings.Split(*replicas, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			db.replicas = append(db.replicas, u)
+		}
+	}
 	h.RequestTimeout, db.statementTimeout = *timeout, *timeout
 	return c, nil
 }

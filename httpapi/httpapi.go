@@ -119,10 +119,10 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (http.Handler, func()) {
 	c := cors.New(cors.Options{
 		AllowedOrigins:   cfg.CORSOrigins,
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders:   []string{"Content-Type", "Authorization", "X-Request-ID"},
-		ExposedHeaders:   []string{"X-Request-ID", "Retry-After"},
+		AllowedHeaders:   []string{"Content-Type", "Authorization", "X-Request-ID", lsnHeader},
+		ExposedHeaders:   []string{"X-Request-ID", "Retry-After", lsnHeader},
 		AllowCredentials: false,
 		MaxAge:           600,
 	})
-	return tagRequest(accessLog(log, c.Handler(mux))), func() { stop(); <-done; au.close() }
+	return tagRequest(accessLog(log, c.Handler(routeReads(st, mux)))), func() { stop(); <-done; au.close() }
 }

@@ -109,7 +109,7 @@ func (s *Store) Tile(ctx context.Context, ls []model.Layer, z, x, y int, o TileO
 		}
 	}
 	var b []byte
-	if err := s.pool.QueryRow(ctx, q, p...).Scan(&b); err != nil {
+	if err := s.read(ctx).QueryRow(ctx, q, p...).Scan(&b); err != nil {
 		return nil, wrap(err, "build tile")
 	}
 	if cut {
@@ -190,6 +190,6 @@ func (s *Store) DistrictExtent(ctx context.Context) (Extent, error) {
 	const q = `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
 FROM (SELECT ST_Extent(geom)::geometry AS e FROM grids WHERE level = 'DISTRICT') d WHERE e IS NOT NULL`
 	var e Extent
-	err := s.pool.QueryRow(ctx, q).Scan(&e.MinLon, &e.MinLat, &e.MaxLon, &e.MaxLat)
+	err := s.read(ctx).QueryRow(ctx, q).Scan(&e.MinLon, &e.MinLat, &e.MaxLon, &e.MaxLat)
 	return e, wrap(err, "district extent")
 }
