@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"gridhub/auth"
+	"gridhub/fleet"
 	"gridhub/geo"
 	"gridhub/httpapi"
 	"gridhub/store"
@@ -25,6 +25,7 @@ import (
 // serveConfig is serve's flags and environment.
 type serveConfig struct {
 	db        *dbConfig
+	redisURL  string
 	addr      string
 	pprofAddr string
 	http      httpapi.Config
@@ -37,8 +38,9 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 	fs.StringVar(&c.addr, "addr", env(getenv, "GRIDHUB_ADDR", ":8080"), "listen address (GRIDHUB_ADDR)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", getenv("GRIDHUB_PPROF_ADDR"), "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; empty: off (GRIDHUB_PPROF_ADDR)")
 	origins := fs.String("cors-origins", env(getenv, "GRIDHUB_CORS_ORIGINS", "http://localhost:8080,http://127.0.0.1:8080"), "comma-separated allowed browser origins (GRIDHUB_CORS_ORIGINS)")
-	secret := fs.String("cursor-secret", getenv("GRIDHUB_CURSOR_SECRET"), "key signing page cursors; give every instance the same (GRIDHUB_CURSOR_SECRET)")
+	secret := fs.String("cursor-secret", getenv("GRIDHUB_CURSOR_SECRET"), "key signing page cursors; empty: one made once and kept in the database, which every hub on it shares (GRIDHUB_CURSOR_SECRET)")
 	timeout := fs.Duration("request-timeout", durationEnv(getenv, "GRIDHUB_REQUEST_TIMEOUT", 30*time.Second), "per-request deadline, also the SQL statement timeout (GRIDHUB_REQUEST_TIMEOUT)")
+	fs.StringVar(&c.redisURL, "redis-url", getenv("GRIDHUB_REDIS_URL"), "Redis the hubs of a fleet share rate limits, failed sign-ins and dense tiles in, e.g. redis://10.0.0.5:6379/0; empty: each hub its own (GRIDHUB_REDIS_URL)")
 	replicas := fs.String("replica-urls", getenv("GRIDHUB_REPLICA_URLS"), "comma-separated streaming replicas of the primary that reads go to (GRIDHUB_REPLICA_URLS)")
 	fs.DurationVar(&db.maxReplicaLag, "max-replica-lag", durationEnv(getenv, "GRIDHUB_MAX_REPLICA_LAG", 2*time.Second), "a replica whose oldest unreplayed write is older than this gets no reads until within half of it (GRIDHUB_MAX_REPLICA_LAG)")
 	conns := fs.Int("max-conns", intEnv(getenv, "GRIDHUB_MAX_CONNS", 16), "database pool size (GRIDHUB_MAX_CONNS)")
@@ -76,10 +78,6 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 	}
 	if *secret != "" {
 		h.CursorSecret = []byte(*secret)
-	} else {
-		// Cursors then stay valid for this process only; several instances need a shared secret.
-		h.CursorSecret = make([]byte, 32)
-		_, _ = rand.Read(h.CursorSecret)
 	}
 	switch {
 	case *conns < 2 || *conns > 1000:
@@ -150,6 +148,27 @@ const defaultMemoryLimit = 160 << 20
 func serve(ctx context.Context, st *store.Store, cfg serveConfig, log *slog.Logger, ready chan<- string) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+	if cfg.http.CursorSecret == nil {
+		// Every hub on this database signs cursors alike: a page link one gave out is
+		// good at all of them.
+		secret, err := st.SharedSecret(ctx, "cursor")
+		if err != nil {
+			return err
+		}
+		cfg.http.CursorSecret = secret
+	}
+	if cfg.redisURL != "" {
+		r, err := fleet.Open(ctx, cfg.redisURL, log)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		cfg.http.Buckets = r
+		st.ShareDense(r.ShareDense)
+		fctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go r.FollowDense(fctx, st.MarkDense)
 	}
 	h, closeHandler := httpapi.New(st, cfg.http, log)
 	defer closeHandler()

@@ -81,14 +81,14 @@ func hub(t testing.TB, st *store.Store, cfg httpapi.Config) *httptest.Server {
 func putDistrict(t testing.TB, st *store.Store) {
 	t.Helper()
 	sq := "ST_Multi(ST_MakeEnvelope(109.80, 40.60, 109.82, 40.62, 4326))"
-	exec(t, st, `INSERT INTO grids (id, code, level, parent_id, name, geom) VALUES
+	execSQL(t, st, `INSERT INTO grids (id, code, level, parent_id, name, geom) VALUES
 	 (1, '150203', 'DISTRICT', NULL, '测试区', `+sq+`),
 	 (2, '150203001', 'STREET', 1, '测试街道', `+sq+`),
 	 (3, '150203001001', 'COMMUNITY', 2, '测试社区', `+sq+`),
 	 (4, '150203001001001', 'GRID', 3, '测试网格', `+sq+`)`)
 }
 
-func exec(t testing.TB, st *store.Store, sql string, args ...any) {
+func execSQL(t testing.TB, st *store.Store, sql string, args ...any) {
 	t.Helper()
 	if _, err := st.Pool().Exec(context.Background(), sql, args...); err != nil {
 		t.Fatalf("exec %.80s: %v", strings.TrimSpace(sql), err)

@@ -59,6 +59,9 @@ type Config struct {
 	KeyCacheTTL   time.Duration
 	// AuthFailures limits failed sign-ins per client address.
 	AuthFailures auth.Rate
+	// Buckets hold rate limits and failed sign-ins; nil: this process's own. A fleet's
+	// hubs share one set (fleet.Redis).
+	Buckets auth.Buckets
 	// AllowList, when set, is the only operations (by SHA-256 of their text) served.
 	AllowList map[string]bool
 }
@@ -79,7 +82,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (http.Handler, func()) {
 		_ = hub.Run(ctx)
 	}()
 	an := auth.NewAuthenticator(st, cfg.Policy, auth.Options{Anonymous: cfg.AnonymousRole, JWT: cfg.JWT,
-		KeyTTL: cfg.KeyCacheTTL, Failures: cfg.AuthFailures}, log)
+		KeyTTL: cfg.KeyCacheTTL, Failures: cfg.AuthFailures, Buckets: cfg.Buckets}, log)
 	au := newAuditor(st, log, reg)
 	gql := newGraphQL(st, hub, an, au, newAdmission(cfg.ExecBudget, reg), cfg, log, m)
 	// The deadline covers authentication too: reading a key from a slow database must

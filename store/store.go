@@ -34,6 +34,7 @@ type Store struct {
 	listenURL  string
 	categories categoryCache
 	denseTiles tileMemory
+	onDense    func(key uint64)
 }
 
 // Options tunes the pool. Zero values take the defaults noted on each field.
