@@ -152,12 +152,16 @@ func post(t testing.TB, srv *httptest.Server, query string, vars map[string]any,
 }
 
 // eventually waits for cond, failing the test with what after a generous while.
-func eventually(t testing.TB, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool, state ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("still not so after a minute: %s", what)
+			var s []string
+			for _, f := range state {
+				s = append(s, f())
+			}
+			t.Fatalf("still not so after a minute: %s %s", what, strings.Join(s, " "))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -248,10 +248,10 @@ type RoutingStat struct {
 
 // Routing reports the replicas and where reads went; nil without replicas.
 func (s *Store) Routing() *RoutingStat {
-	rt := s.router
-	if rt == nil {
+	if s == nil || s.router == nil {
 		return nil
 	}
+	rt := s.router
 	st := &RoutingStat{PrimaryForced: rt.forced.Load(), PrimaryBehind: rt.behind.Load(), PrimaryNoReplica: rt.none.Load()}
 	p := rt.primaryLSN.Load()
 	for _, r := range rt.replicas {
