@@ -14,7 +14,7 @@ export GRIDHUB_PGPORT := $(PGPORT)
 GO ?= go
 SCALE ?= 1
 
-.PHONY: run test faults bench db chromium gdal fleet-deps build seed migrate generate vet check clean-db
+.PHONY: run test faults bench db chromium gdal fleet-deps fleet fleet-down fleet-test build seed migrate generate vet check clean-db
 
 db:
 ifdef USE_LOCAL
@@ -62,6 +62,19 @@ faults: db
 # load beside the bare SQL; tables in bench/results/ (see bench/README.md).
 bench: db
 	SCALES="$(or $(SCALES),1 10)" bash bench/run.sh
+
+# A fleet on this machine: etcd, three PostgreSQL members under Patroni, HAProxy, Redis
+# and three hubs, all from Debian packages, as processes of this project (see README).
+fleet: build
+	@bash scripts/fleet.sh up
+
+fleet-down:
+	@bash scripts/fleet.sh down
+
+# The fleet tests in full: what make test runs, and the failover of a Patroni fleet.
+fleet-test: db fleet-deps build
+	bash scripts/fleet-deps.sh full
+	GRIDHUB_FLEET_FULL=1 $(GO) test -count=1 -timeout 20m -v -run 'Test' ./fleet/
 
 generate:
 	$(GO) generate ./...
