@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -41,6 +42,7 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 	secret := fs.String("cursor-secret", getenv("GRIDHUB_CURSOR_SECRET"), "key signing page cursors; empty: one made once and kept in the database, which every hub on it shares (GRIDHUB_CURSOR_SECRET)")
 	timeout := fs.Duration("request-timeout", durationEnv(getenv, "GRIDHUB_REQUEST_TIMEOUT", 30*time.Second), "per-request deadline, also the SQL statement timeout (GRIDHUB_REQUEST_TIMEOUT)")
 	fs.StringVar(&c.redisURL, "redis-url", getenv("GRIDHUB_REDIS_URL"), "Redis the hubs of a fleet share rate limits, failed sign-ins and dense tiles in, e.g. redis://10.0.0.5:6379/0; empty: each hub its own (GRIDHUB_REDIS_URL)")
+	proxies := fs.String("trusted-proxies", getenv("GRIDHUB_TRUSTED_PROXIES"), "comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the caller (GRIDHUB_TRUSTED_PROXIES)")
 	replicas := fs.String("replica-urls", getenv("GRIDHUB_REPLICA_URLS"), "comma-separated streaming replicas of the primary that reads go to (GRIDHUB_REPLICA_URLS)")
 	fs.DurationVar(&db.maxReplicaLag, "max-replica-lag", durationEnv(getenv, "GRIDHUB_MAX_REPLICA_LAG", 2*time.Second), "a replica whose oldest unreplayed write is older than this gets no reads until within half of it (GRIDHUB_MAX_REPLICA_LAG)")
 	conns := fs.Int("max-conns", intEnv(getenv, "GRIDHUB_MAX_CONNS", 16), "database pool size (GRIDHUB_MAX_CONNS)")
@@ -126,6 +128,20 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 		return c, fmt.Errorf("basemap: %w", err)
 	}
 	db.maxConns = int32(*conns)
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return c, fmt.Errorf("trusted-proxies: %q is not an address or CIDR", p)
+			}
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		h.TrustedProxies = append(h.TrustedProxies, pfx)
+	}
 	for _, u := range strings.Split(*replicas, ",") {
 		if u = strings.TrimSpace(u); u != "" {
 			db.replicas = append(db.replicas, u)

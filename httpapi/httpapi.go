@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,6 +63,9 @@ type Config struct {
 	// Buckets hold rate limits and failed sign-ins; nil: this process's own. A fleet's
 	// hubs share one set (fleet.Redis).
 	Buckets auth.Buckets
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the caller (for
+	// the failed sign-ins allowed an address, and callers without a key's rates).
+	TrustedProxies []netip.Prefix
 	// AllowList, when set, is the only operations (by SHA-256 of their text) served.
 	AllowList map[string]bool
 }
@@ -88,7 +92,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (http.Handler, func()) {
 	// The deadline covers authentication too: reading a key from a slow database must
 	// not hold a request past it.
 	authenticated := func(h http.Handler) http.Handler {
-		return withTimeout(cfg.RequestTimeout, authenticate(an, log, h))
+		return withTimeout(cfg.RequestTimeout, authenticate(an, log, cfg.TrustedProxies, h))
 	}
 
 	mux := http.NewServeMux()

@@ -114,6 +114,8 @@ bootstrap:
       parameters:
         max_connections: 300
         wal_log_hints: "on"
+        # Reads on the standbys are not cancelled by the primary's vacuum.
+        hot_standby_feedback: "on"
         jit: "off"
         max_parallel_workers_per_gather: 0
   initdb:
