@@ -109,26 +109,30 @@ func TestFleetFailover(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatalf("kill the primary's postmaster %d: %v", pid, err)
 	}
-	// Writes accepted again: a probe reports with fresh keys until one is acknowledged.
+	// Writes accepted again: a probe reports with fresh keys until one is acknowledged
+	// with another member primary. (The killed postmaster's backends may still finish a
+	// commit or two, replicated to the synchronous standby, before they notice.)
 	probe := newLoad(l.base)
 	var outage time.Duration
+	newLeader := 0
 	for n := 0; ; n++ {
 		a := probe.post(context.Background(), reportMutation, map[string]any{"key": fmt.Sprint("probe-", n),
 			"in": map[string]any{"title": "探测", "category": "市容环境", "source": "OTHER", "location": []float64{109.8325, 40.6411}}})
 		if a.code == "" {
-			outage = time.Since(killed)
-			break
+			for i := 1; i <= 3; i++ {
+				if m, ok := patroni(i); ok && i != leader && (m.Role == "master" || m.Role == "primary") {
+					newLeader = i
+				}
+			}
+			if newLeader != 0 {
+				outage = time.Since(killed)
+				break
+			}
 		}
 		if time.Since(killed) > 2*time.Minute {
-			t.Fatalf("writes still refused two minutes after the kill: %s", probe.summary())
+			t.Fatalf("no write acknowledged by a new primary two minutes after the kill: %s", probe.summary())
 		}
 		time.Sleep(50 * time.Millisecond)
-	}
-	newLeader := 0
-	for i := 1; i <= 3; i++ {
-		if m, ok := patroni(i); ok && (m.Role == "master" || m.Role == "primary") {
-			newLeader = i
-		}
 	}
 	time.Sleep(10 * time.Second)
 	stop()
@@ -157,9 +161,6 @@ func TestFleetFailover(t *testing.T) {
 	t.Logf("members afterwards: %s", strings.Join(timelines, "; "))
 	t.Logf("%s", l.summary())
 	t.Logf("%s", audit(t, "postgres://gridhub:gridhub@127.0.0.1:54350/gridhub?sslmode=disable", l))
-	if newLeader == leader || newLeader == 0 {
-		t.Errorf("no standby was promoted (primary before pg%d, after pg%d)", leader, newLeader)
-	}
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
