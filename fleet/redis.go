@@ -25,7 +25,9 @@ type Redis struct {
 	warned atomic.Int64 // unix seconds of the last "Redis unreachable" line
 }
 
-// Open connects to Redis at url (redis://host:port/db) and checks it answers.
+// Open connects to Redis at url (redis://host:port/db). A Redis that does not answer
+// yet is logged, not fatal: a hub restarted during a Redis outage serves with its own
+// limits until Redis is back, as a running hub does.
 func Open(ctx context.Context, url string, log *slog.Logger) (*Redis, error) {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
@@ -35,11 +37,11 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Redis, error) {
 	rdb := redis.NewClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	r := &Redis{rdb: rdb, log: log, local: auth.LocalBuckets()}
 	if err := rdb.Ping(pctx).Err(); err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("redis: %w", err)
+		r.warn("Redis does not answer: rate limits are per hub until it does", err)
 	}
-	return &Redis{rdb: rdb, log: log, local: auth.LocalBuckets()}, nil
+	return r, nil
 }
 
 // Close closes the connections.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -24,6 +25,13 @@ import (
 // test installs) on a free port, without persistence, and connects to it.
 func startRedis(t testing.TB) *Redis {
 	t.Helper()
+	r, _ := startRedisProcess(t)
+	return r
+}
+
+// startRedisProcess is startRedis, with a function that kills the server.
+func startRedisProcess(t testing.TB) (*Redis, func()) {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatal("redis-server is missing: run 'make test', which installs it (scripts/fleet-deps.sh)")
@@ -36,14 +44,17 @@ func startRedis(t testing.TB) *Redis {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	var once sync.Once
+	kill := func() { once.Do(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }) }
+	t.Cleanup(kill)
 	var r *Redis
-	eventually(t, "redis-server answers", func() bool {
-		r, err = Open(context.Background(), fmt.Sprintf("redis://127.0.0.1:%d/0", port), slog.New(slog.NewTextHandler(io.Discard, nil)))
-		return err == nil
-	})
+	r, err = Open(context.Background(), fmt.Sprintf("redis://127.0.0.1:%d/0", port), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "redis-server answers", func() bool { return r.rdb.Ping(context.Background()).Err() == nil })
 	t.Cleanup(func() { _ = r.Close() })
-	return r
+	return r, kill
 }
 
 // TestSharedRateLimit runs two hubs on one Redis: a caller's burst is spent across both,
@@ -119,4 +130,19 @@ func TestSharedDenseTiles(t *testing.T) {
 		t.Fatalf("the hub that built the tile remembers %d dense tiles, want 1", n)
 	}
 	eventually(t, "the other hub learns the dense tile", func() bool { return other.DenseTilesRemembered() == 1 })
+}
+
+// TestRedisGone has a hub whose Redis died keep limiting with its own buckets.
+func TestRedisGone(t *testing.T) {
+	r, kill := startRedisProcess(t)
+	if ok, _ := r.Take("k", 0.001, 1); !ok {
+		t.Fatal("the first request of a burst of 1 was refused")
+	}
+	kill()
+	if ok, _ := r.Take("other", 0.001, 1); !ok {
+		t.Error("without Redis, a new key's first request was refused")
+	}
+	if ok, wait := r.Take("other", 0.001, 1); ok || wait <= 0 {
+		t.Errorf("without Redis, a second request past a burst of 1: granted %v, wait %s; want refused by the hub's own bucket", ok, wait)
+	}
 }
