@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5"
 
+	"gridhub/auth"
 	"gridhub/internal/pgcluster"
 	"gridhub/store"
 )
@@ -114,6 +115,12 @@ func TestPgBouncer(t *testing.T) {
 	stA := open(t, url, o)
 	putDistrict(t, stA)
 	stB := open(t, url, o)
+	// Readers use a key, so that their requests are audited: the audit writer's COPY
+	// goes through the pooler too.
+	cc := auth.DemoKeys[0]
+	if err := stA.PutKey(context.Background(), cc.APIKey()); err != nil {
+		t.Fatal(err)
+	}
 	a, b := hub(t, stA, config(t)), hub(t, stB, config(t))
 
 	ws := dialWS(t, a)
@@ -172,7 +179,7 @@ func TestPgBouncer(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				r := post(t, a, `query($b: [Float!]) { incidents(area: { bbox: $b }) { totalCount edges { node { code grid { name } } } } }`,
-					map[string]any{"b": []float64{109.80, 40.60, 109.82, 40.62}})
+					map[string]any{"b": []float64{109.80, 40.60, 109.82, 40.62}}, "Authorization", "Bearer "+cc.Key)
 				if len(r.Errors) > 0 {
 					failed.Store(fmt.Sprint("read ", w, i), fmt.Sprint(r.Errors))
 				}
@@ -203,6 +210,11 @@ func TestPgBouncer(t *testing.T) {
 	if n != writers*each {
 		t.Errorf("%d of %d reports made and moved", n, writers*each)
 	}
+	eventually(t, "every keyed read is in the audit log", func() bool {
+		var audited int
+		_ = stA.Pool().QueryRow(context.Background(), `SELECT count(*) FROM audit_log`).Scan(&audited)
+		return audited == writers*each
+	})
 	ws.conn.Close(websocket.StatusNormalClosure, "")
 	<-done
 }
