@@ -158,6 +158,9 @@ defaults
 listen primary
     mode tcp
     bind 127.0.0.1:$PRIMARY
+    # A member that refuses is retried once, not three times a second apart: the hub
+    # hears UNAVAILABLE sooner and its client retries against the new primary.
+    retries 1
     option httpchk GET /primary
     http-check expect status 200
     default-server inter 500ms fall 2 rise 1 on-marked-down shutdown-sessions
