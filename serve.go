@@ -90,6 +90,8 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 		return c, fmt.Errorf("tile-cluster-below must be between 0 and %d", geo.MaxTileZoom+1)
 	case h.TileClusterAbove < 0:
 		return c, fmt.Errorf("tile-cluster-above must be 0 (never) or more")
+	case db.maxReplicaLag <= 0:
+		return c, fmt.Errorf("max-replica-lag must be more than 0")
 	}
 	var err error
 	if h.Policy, err = auth.LoadPolicy(*policy); err != nil {
