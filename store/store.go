@@ -227,9 +227,11 @@ func isUnavailable(err error) bool {
 	if errors.As(err, &pgErr) {
 		// Class 08: connection exception; 57P01-03: shutdown, crash, cannot connect now;
 		// 25006: a write reached a standby, as during a failover before the new primary
-		// is found (it was not made).
+		// is found (it was not made); 40001: a replica cancelled a read that conflicted
+		// with what it replays (gridhub runs no serializable transactions, the other
+		// cause). Both are worth a retry.
 		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03" ||
-			pgErr.Code == "25006"
+			pgErr.Code == "25006" || pgErr.Code == "40001"
 	}
 	var netErr net.Error
 	return errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
