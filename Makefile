@@ -14,7 +14,7 @@ export GRIDHUB_PGPORT := $(PGPORT)
 GO ?= go
 SCALE ?= 1
 
-.PHONY: run test faults bench db chromium gdal build seed migrate generate vet check clean-db
+.PHONY: run test faults bench db chromium gdal fleet-deps fleet fleet-down fleet-test build seed migrate generate vet check clean-db
 
 db:
 ifdef USE_LOCAL
@@ -26,6 +26,10 @@ endif
 # The browser test drives Debian's chromium.
 chromium:
 	@bash scripts/chromium.sh
+
+# Redis and PgBouncer, which the fleet tests run as processes of their own.
+fleet-deps:
+	@bash scripts/fleet-deps.sh
 
 # GDAL's ogrinfo/ogr2ogr: the GIS clients tests read gridhub's output with.
 gdal:
@@ -44,7 +48,7 @@ seed: db build
 migrate: db build
 	./bin/gridhub migrate
 
-test: db chromium gdal
+test: db chromium gdal fleet-deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 
@@ -58,6 +62,20 @@ faults: db
 # load beside the bare SQL; tables in bench/results/ (see bench/README.md).
 bench: db
 	SCALES="$(or $(SCALES),1 10)" bash bench/run.sh
+
+# A fleet on this machine: etcd, three PostgreSQL members under Patroni, HAProxy, Redis
+# and three hubs, all from Debian packages, as processes of this project (see README).
+fleet: build
+	@bash scripts/fleet.sh up
+
+fleet-down:
+	@bash scripts/fleet.sh down
+
+# The fleet tests in full: what make test runs, and the failover of a Patroni fleet.
+fleet-test: db fleet-deps
+	bash scripts/fleet-deps.sh full
+	$(GO) test -count=1 -timeout 20m -v ./fleet/
+	$(GO) test -tags fleet -count=1 -timeout 20m -v -run TestFleetFailover ./faults/
 
 generate:
 	$(GO) generate ./...

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strconv"
 	"time"
+
+	"gridhub/store"
 )
 
 // dbConfig is what every subcommand reads: where the database is, and how much to log.
@@ -16,6 +18,16 @@ type dbConfig struct {
 	logLevel         slog.Level
 	maxConns         int32         // 0: the store's default
 	statementTimeout time.Duration // 0: none
+	execMode         string
+	directURL        string
+	replicas         []string // serve only
+	maxReplicaLag    time.Duration
+}
+
+// options are the store's options from the flags.
+func (db *dbConfig) options() store.Options {
+	return store.Options{MaxConns: db.maxConns, StatementTimeout: db.statementTimeout, ExecMode: db.execMode,
+		ListenURL: db.directURL, ReplicaURLs: db.replicas, MaxReplicaLag: db.maxReplicaLag}
 }
 
 // newFlags is a subcommand's flag set with the flags every subcommand has.
@@ -24,6 +36,8 @@ func newFlags(cmd string, getenv func(string) string) (*flag.FlagSet, *dbConfig)
 	fs.SetOutput(io.Discard)
 	db := &dbConfig{}
 	fs.StringVar(&db.url, "database-url", env(getenv, "DATABASE_URL", localCluster(getenv)), "PostgreSQL URL (DATABASE_URL); by default the project-local cluster 'make run' starts")
+	fs.StringVar(&db.execMode, "db-exec-mode", getenv("GRIDHUB_DB_EXEC_MODE"), "exec or simple behind PgBouncer in transaction mode; empty: prepared statements cached per connection (GRIDHUB_DB_EXEC_MODE)")
+	fs.StringVar(&db.directURL, "direct-url", getenv("GRIDHUB_DIRECT_URL"), "a direct connection to the primary for LISTEN and migrations when database-url is a transaction pooler (GRIDHUB_DIRECT_URL)")
 	fs.StringVar(&db.level, "log-level", env(getenv, "GRIDHUB_LOG_LEVEL", "info"), "debug, info, warn or error (GRIDHUB_LOG_LEVEL)")
 	return fs, db
 }
@@ -37,6 +51,11 @@ func localCluster(getenv func(string) string) string {
 
 // check reads what newFlags parsed.
 func (db *dbConfig) check() error {
+	switch db.execMode {
+	case "", "exec", "simple":
+	default:
+		return fmt.Errorf("db-exec-mode %q: use exec or simple (or leave it empty)", db.execMode)
+	}
 	if err := db.logLevel.UnmarshalText([]byte(db.level)); err != nil {
 		return fmt.Errorf("log level %q: use debug, info, warn or error", db.level)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"gridhub/auth"
+	"gridhub/fleet"
 	"gridhub/geo"
 	"gridhub/httpapi"
 	"gridhub/store"
@@ -26,6 +27,7 @@ import (
 // serveConfig is serve's flags and environment.
 type serveConfig struct {
 	db        *dbConfig
+	redisURL  string
 	addr      string
 	pprofAddr string
 	http      httpapi.Config
@@ -38,8 +40,12 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 	fs.StringVar(&c.addr, "addr", env(getenv, "GRIDHUB_ADDR", ":8080"), "listen address (GRIDHUB_ADDR)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", getenv("GRIDHUB_PPROF_ADDR"), "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; empty: off (GRIDHUB_PPROF_ADDR)")
 	origins := fs.String("cors-origins", env(getenv, "GRIDHUB_CORS_ORIGINS", "http://localhost:8080,http://127.0.0.1:8080"), "comma-separated allowed browser origins (GRIDHUB_CORS_ORIGINS)")
-	secret := fs.String("cursor-secret", getenv("GRIDHUB_CURSOR_SECRET"), "key signing page cursors; give every instance the same (GRIDHUB_CURSOR_SECRET)")
+	secret := fs.String("cursor-secret", getenv("GRIDHUB_CURSOR_SECRET"), "key signing page cursors; empty: one made once and kept in the database, which every hub on it shares (GRIDHUB_CURSOR_SECRET)")
 	timeout := fs.Duration("request-timeout", durationEnv(getenv, "GRIDHUB_REQUEST_TIMEOUT", 30*time.Second), "per-request deadline, also the SQL statement timeout (GRIDHUB_REQUEST_TIMEOUT)")
+	fs.StringVar(&c.redisURL, "redis-url", getenv("GRIDHUB_REDIS_URL"), "Redis the hubs of a fleet share rate limits, failed sign-ins and dense tiles in, e.g. redis://10.0.0.5:6379/0; empty: each hub its own (GRIDHUB_REDIS_URL)")
+	proxies := fs.String("trusted-proxies", getenv("GRIDHUB_TRUSTED_PROXIES"), "comma-separated addresses or CIDRs of load balancers whose X-Forwarded-For names the caller (GRIDHUB_TRUSTED_PROXIES)")
+	replicas := fs.String("replica-urls", getenv("GRIDHUB_REPLICA_URLS"), "comma-separated streaming replicas of the primary that reads go to (GRIDHUB_REPLICA_URLS)")
+	fs.DurationVar(&db.maxReplicaLag, "max-replica-lag", durationEnv(getenv, "GRIDHUB_MAX_REPLICA_LAG", 2*time.Second), "a replica whose oldest unreplayed write is older than this gets no reads until within half of it (GRIDHUB_MAX_REPLICA_LAG)")
 	conns := fs.Int("max-conns", intEnv(getenv, "GRIDHUB_MAX_CONNS", 16), "database pool size (GRIDHUB_MAX_CONNS)")
 	fs.Int64Var(&h.MaxBodyBytes, "max-body", 512<<10, "largest request body in bytes; a 10,000-vertex polygon needs about 250 KiB")
 	fs.IntVar(&h.ComplexityLimit, "complexity-limit", intEnv(getenv, "GRIDHUB_COMPLEXITY_LIMIT", 100000), "largest query cost (GRIDHUB_COMPLEXITY_LIMIT)")
@@ -77,10 +83,6 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 	}
 	if *secret != "" {
 		h.CursorSecret = []byte(*secret)
-	} else {
-		// Cursors then stay valid for this process only; several instances need a shared secret.
-		h.CursorSecret = make([]byte, 32)
-		_, _ = rand.Read(h.CursorSecret)
 	}
 	switch {
 	case *conns < 2 || *conns > 1000:
@@ -91,6 +93,8 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 		return c, fmt.Errorf("tile-cluster-below must be between 0 and %d", geo.MaxTileZoom+1)
 	case h.TileClusterAbove < 0:
 		return c, fmt.Errorf("tile-cluster-above must be 0 (never) or more")
+	case db.maxReplicaLag <= 0:
+		return c, fmt.Errorf("max-replica-lag must be more than 0")
 	}
 	var err error
 	if h.Policy, err = auth.LoadPolicy(*policy); err != nil {
@@ -129,6 +133,25 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 		return c, fmt.Errorf("basemap: %w", err)
 	}
 	db.maxConns = int32(*conns)
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return c, fmt.Errorf("trusted-proxies: %q is not an address or CIDR", p)
+			}
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		h.TrustedProxies = append(h.TrustedProxies, pfx)
+	}
+	for _, u := range strings.Split(*replicas, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			db.replicas = append(db.replicas, u)
+		}
+	}
 	h.RequestTimeout, db.statementTimeout = *timeout, *timeout
 	return c, nil
 }
@@ -146,6 +169,27 @@ const defaultMemoryLimit = 160 << 20
 func serve(ctx context.Context, st *store.Store, cfg serveConfig, log *slog.Logger, ready chan<- string) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+	if cfg.http.CursorSecret == nil {
+		// Every hub on this database signs cursors alike: a page link one gave out is
+		// good at all of them.
+		secret, err := st.SharedSecret(ctx, "cursor")
+		if err != nil {
+			return err
+		}
+		cfg.http.CursorSecret = secret
+	}
+	if cfg.redisURL != "" {
+		r, err := fleet.Open(ctx, cfg.redisURL, log)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		cfg.http.Buckets = r
+		st.ShareDense(r.ShareDense)
+		fctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go r.FollowDense(fctx, st.MarkDense)
 	}
 	h, closeHandler := httpapi.New(st, cfg.http, log)
 	defer closeHandler()

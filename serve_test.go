@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"gridhub/store"
 )
@@ -54,6 +55,8 @@ func TestServeFlags(t *testing.T) {
 			{"GRIDHUB_TILE_CLUSTER_ABOVE": "-1"},
 			{"GRIDHUB_BASEMAP": "https://tiles.example/{z}/{x}.png"},
 			{"GRIDHUB_BASEMAP": "javascript:alert(1)//{z}/{x}/{y}"},
+			{"GRIDHUB_TRUSTED_PROXIES": "haproxy.local"},
+			{"GRIDHUB_DB_EXEC_MODE": "prepared"},
 		} {
 			if _, err := parseServe(nil, env(kv)); err == nil {
 				t.Errorf("%v: accepted", kv)
@@ -65,6 +68,17 @@ func TestServeFlags(t *testing.T) {
 		c, err := parseServe(nil, env(map[string]string{"GRIDHUB_BASEMAP": tmpl, "GRIDHUB_BASEMAP_ATTRIBUTION": "© 天地图"}))
 		if err != nil || c.http.Basemap != tmpl || !strings.Contains(c.http.BasemapAttribution, "天地图") {
 			t.Errorf("%q %q %v", c.http.Basemap, c.http.BasemapAttribution, err)
+		}
+	})
+	t.Run("a fleet's settings", func(t *testing.T) {
+		c, err := parseServe([]string{"-max-replica-lag", "5s"}, env(map[string]string{
+			"GRIDHUB_REPLICA_URLS":    "postgres://r1/gridhub, postgres://r2/gridhub",
+			"GRIDHUB_TRUSTED_PROXIES": "10.0.0.0/24,192.0.2.7",
+			"GRIDHUB_DB_EXEC_MODE":    "exec",
+		}))
+		if err != nil || len(c.db.replicas) != 2 || c.db.maxReplicaLag != 5*time.Second || len(c.http.TrustedProxies) != 2 ||
+			c.http.TrustedProxies[1].String() != "192.0.2.7/32" || c.db.execMode != "exec" {
+			t.Errorf("replicas %v lag %s proxies %v mode %q: %v", c.db.replicas, c.db.maxReplicaLag, c.http.TrustedProxies, c.db.execMode, err)
 		}
 	})
 	t.Run("without DATABASE_URL the local cluster is the database", func(t *testing.T) {

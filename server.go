@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // withStore opens the database, applies the migrations and runs f.
 func withStore(ctx context.Context, db *dbConfig, stdout io.Writer, f func(*store.Store, *slog.Logger) error) error {
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: db.logLevel}))
-	st, err := store.Open(ctx, db.url, store.Options{MaxConns: db.maxConns, StatementTimeout: db.statementTimeout})
+	st, err := store.Open(ctx, db.url, db.options())
 	if err != nil {
 		return err
 	}

@@ -29,8 +29,7 @@ type Authenticator struct {
 	mu        sync.Mutex
 	keys      map[string]*cachedKey
 	anonymous *Principal
-	failures  *limiters // failed sign-ins by client address
-	rates     *limiters // requests by key, or by principal and address
+	buckets   Buckets // failed sign-ins by client address, requests by key or by principal and address
 }
 
 // Options tunes an Authenticator.
@@ -44,6 +43,8 @@ type Options struct {
 	KeyTTL time.Duration
 	// Failures is the rate of failed sign-ins allowed per client address.
 	Failures Rate
+	// Buckets hold the rates and failed sign-ins; nil: this process's own.
+	Buckets Buckets
 }
 
 type cachedKey struct {
@@ -55,7 +56,10 @@ type cachedKey struct {
 // NewAuthenticator authenticates against the keys in st and the roles of policy.
 func NewAuthenticator(st *store.Store, policy *Policy, o Options, log *slog.Logger) *Authenticator {
 	a := &Authenticator{st: st, policy: policy, anonRole: o.Anonymous, jwt: o.JWT, log: log, keyTTL: o.KeyTTL,
-		failRate: o.Failures, keys: map[string]*cachedKey{}, failures: newLimiters(), rates: newLimiters()}
+		failRate: o.Failures, keys: map[string]*cachedKey{}, buckets: o.Buckets}
+	if a.buckets == nil {
+		a.buckets = LocalBuckets()
+	}
 	if a.anonRole != "" {
 		a.anonymous = &Principal{Name: "anonymous", Role: policy.Roles[a.anonRole]}
 	}
@@ -151,22 +155,22 @@ func (a *Authenticator) keyPrincipal(ctx context.Context, key string) (*Principa
 // SignInAllowed reports whether client may try a credential now, and if not how long
 // until it may: its failed sign-ins are over their rate.
 func (a *Authenticator) SignInAllowed(client string) (bool, time.Duration) {
-	return a.failures.peek(client)
+	return a.buckets.Peek("fail:"+client, a.failRate.PerSecond, int(a.failRate.Burst))
 }
 
 // SignInFailed counts a failed sign-in against client.
 func (a *Authenticator) SignInFailed(client string) {
-	a.failures.take(client, a.failRate.PerSecond, int(a.failRate.Burst))
+	a.buckets.Take("fail:"+client, a.failRate.PerSecond, int(a.failRate.Burst))
 }
 
 // Spend takes one request from p's rate (per key; per principal and client address for
 // callers without one), and says how long to wait when there is none left.
 func (a *Authenticator) Spend(p *Principal, client string) (bool, time.Duration) {
-	key := p.Name + "@" + client
+	key := "rate:" + p.Name + "@" + client
 	if p.KeyID != nil {
-		key = fmt.Sprint("key:", *p.KeyID)
+		key = fmt.Sprint("rate:key:", *p.KeyID)
 	}
-	return a.rates.take(key, p.Role.Rate.PerSecond, int(p.Role.Rate.Burst))
+	return a.buckets.Take(key, p.Role.Rate.PerSecond, int(p.Role.Rate.Burst))
 }
 
 // Bearer reads the credential of an "Authorization: Bearer <credential>" header (or a

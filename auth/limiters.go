@@ -7,6 +7,17 @@ import (
 	"golang.org/x/time/rate"
 )
 
+// Buckets are token buckets by key: Take spends a token, Peek only looks, and when there
+// is none both say how long until there is. Each process has its own (LocalBuckets)
+// unless a fleet gives its hubs one set, so that N hubs do not grant N times a rate.
+type Buckets interface {
+	Take(key string, perSecond float64, burst int) (ok bool, wait time.Duration)
+	Peek(key string, perSecond float64, burst int) (ok bool, wait time.Duration)
+}
+
+// LocalBuckets are this process's own buckets.
+func LocalBuckets() Buckets { return newLimiters() }
+
 // limiters are token buckets by key, forgotten after ten minutes unused.
 type limiters struct {
 	mu    sync.Mutex
@@ -40,8 +51,8 @@ func (ls *limiters) get(key string, perSecond float64, burst int) *rate.Limiter 
 	return e.l
 }
 
-// take spends a token; when there is none it says how long until there is.
-func (ls *limiters) take(key string, perSecond float64, burst int) (bool, time.Duration) {
+// Take spends a token; when there is none it says how long until there is.
+func (ls *limiters) Take(key string, perSecond float64, burst int) (bool, time.Duration) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	l := ls.get(key, perSecond, burst)
@@ -53,8 +64,8 @@ func (ls *limiters) take(key string, perSecond float64, burst int) (bool, time.D
 	return true, 0
 }
 
-// peek reports whether key still has a token, without spending one.
-func (ls *limiters) peek(key string) (bool, time.Duration) {
+// Peek reports whether key still has a token, without spending one.
+func (ls *limiters) Peek(key string, _ float64, _ int) (bool, time.Duration) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	e, ok := ls.m[key]

@@ -15,10 +15,10 @@ import (
 // unbroken chain with exactly the acknowledged transitions, and every subscriber heard
 // every change made while it was subscribed (a margin on either side of each window,
 // for the round trips). It returns the figures for the log.
-func audit(t *testing.T, c *cluster, l *load) string {
+func audit(t *testing.T, url string, l *load) string {
 	t.Helper()
 	ctx := context.Background()
-	db, err := pgx.Connect(ctx, c.url("gridhub"))
+	db, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}

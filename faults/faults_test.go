@@ -42,7 +42,7 @@ func scenario(t *testing.T, d time.Duration, writers, readers, listeners int, vi
 	time.Sleep(time.Second)
 	subs.Wait()
 	t.Logf("%s", l.summary())
-	t.Logf("%s", audit(t, c, l))
+	t.Logf("%s", audit(t, c.url("gridhub"), l))
 	if t.Failed() {
 		t.Logf("the hub's log:\n%s", h.logs.String())
 	}
@@ -73,14 +73,14 @@ func TestDatabaseStoppedAndStarted(t *testing.T) {
 
 func databaseOutage(t *testing.T, mode string, outage, d time.Duration) {
 	scenario(t, d, 6, 2, 3, nil, func(c *cluster, h *hub, l *load) {
-		c.stop(mode)
+		c.Stop(mode)
 		down := time.Now()
 		time.Sleep(outage / 2)
 		if s := status(h.url() + "/readyz"); s != http.StatusServiceUnavailable {
 			t.Errorf("/readyz answered %d while the database was down, want 503", s)
 		}
 		time.Sleep(outage / 2)
-		c.start()
+		c.Start()
 		up := time.Now()
 		for time.Since(up) < 30*time.Second {
 			if a := l.post(context.Background(), `{ stats { incidents } }`, nil); a.code == "" {
@@ -106,7 +106,7 @@ func TestSlowDatabase(t *testing.T) {
 func slowDatabase(t *testing.T, delay, d time.Duration) {
 	var p *slowProxy
 	via := func(c *cluster) string {
-		p = newSlowProxy(t, fmt.Sprintf("127.0.0.1:%d", c.port))
+		p = newSlowProxy(t, fmt.Sprintf("127.0.0.1:%d", c.Port))
 		return fmt.Sprintf("postgres://gridhub:gridhub@%s/gridhub?sslmode=disable", p.addr())
 	}
 	_, h, _ := scenario(t, d, 16, 8, 2, via, func(c *cluster, h *hub, l *load) {

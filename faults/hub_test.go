@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"gridhub/internal/pgcluster"
 )
 
 // binary is the gridhub binary the tests start, built once from this checkout.
@@ -59,7 +61,7 @@ func gridhub(t testing.TB, env []string, args ...string) string {
 // request deadline so that faults show within a test's time.
 func startHub(t testing.TB, databaseURL string, extra ...string) *hub {
 	t.Helper()
-	h := &hub{t: t, addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+	h := &hub{t: t, addr: fmt.Sprintf("127.0.0.1:%d", pgcluster.FreePort(t)),
 		env: append([]string{"DATABASE_URL=" + databaseURL, "GRIDHUB_REQUEST_TIMEOUT=5s", "GRIDHUB_LOG_LEVEL=info"}, extra...)}
 	h.env = append(h.env, "GRIDHUB_ADDR="+h.addr)
 	h.start()

@@ -89,7 +89,7 @@ func TestSoak(t *testing.T) {
 	wg.Wait()
 	subs.Wait()
 	t.Logf("%s", l.summary())
-	t.Logf("%s", audit(t, c, l))
+	t.Logf("%s", audit(t, c.url("gridhub"), l))
 	if len(samples) < 4 {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -21,9 +22,9 @@ import (
 // the tiles (from the Authorization header, or the api_key query parameter),
 // or answers for itself: 401 for a bad credential, 429 past the caller's rate or past
 // the failed sign-ins its address is allowed, 503 when the keys cannot be read.
-func authenticate(an *auth.Authenticator, log *slog.Logger, next http.Handler) http.Handler {
+func authenticate(an *auth.Authenticator, log *slog.Logger, proxies []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		client := clientAddr(r)
+		client := clientAddr(r, proxies)
 		if ok, wait := an.SignInAllowed(client); !ok {
 			refuse(w, r, http.StatusTooManyRequests, wait, model.CodeRateLimited, "too many failed sign-ins from this address; try again later")
 			return
@@ -64,12 +65,37 @@ func authenticate(an *auth.Authenticator, log *slog.Logger, next http.Handler) h
 	})
 }
 
-func clientAddr(r *http.Request) string {
+func clientAddr(r *http.Request, proxies []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	// Behind a load balancer every request comes from it: the caller is the last
+	// address X-Forwarded-For names that is not one of ours (earlier ones the caller
+	// could have written itself).
+	if !trusted(host, proxies) {
+		return host
+	}
+	fwd := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(fwd) - 1; i >= 0; i-- {
+		if a := strings.TrimSpace(fwd[i]); a != "" && !trusted(a, proxies) {
+			return a
+		}
 	}
 	return host
+}
+
+func trusted(host string, proxies []netip.Prefix) bool {
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	for _, p := range proxies {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 // refuse answers before GraphQL runs, in the shape GraphQL clients read (OGC API

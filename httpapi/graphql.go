@@ -86,6 +86,7 @@ func newGraphQL(st *store.Store, hub *live.Hub, an *auth.Authenticator, au *audi
 		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v))
 		return errPanic
 	})
+	srv.AroundOperations(primaryFor)
 	srv.AroundOperations(au.around)
 	srv.AroundOperations(adm.around)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
@@ -107,6 +108,7 @@ func newGraphQL(st *store.Store, hub *live.Hub, an *auth.Authenticator, au *audi
 			return resp
 		}
 	})
+	srv.AroundResponses(lsnExtension)
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		if resp != nil && len(resp.Errors) > maxErrors {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +60,12 @@ type Config struct {
 	KeyCacheTTL   time.Duration
 	// AuthFailures limits failed sign-ins per client address.
 	AuthFailures auth.Rate
+	// Buckets hold rate limits and failed sign-ins; nil: this process's own. A fleet's
+	// hubs share one set (fleet.Redis).
+	Buckets auth.Buckets
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the caller (for
+	// the failed sign-ins allowed an address, and callers without a key's rates).
+	TrustedProxies []netip.Prefix
 	// AllowList, when set, is the only operations (by SHA-256 of their text) served.
 	AllowList map[string]bool
 }
@@ -79,13 +86,13 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (http.Handler, func()) {
 		_ = hub.Run(ctx)
 	}()
 	an := auth.NewAuthenticator(st, cfg.Policy, auth.Options{Anonymous: cfg.AnonymousRole, JWT: cfg.JWT,
-		KeyTTL: cfg.KeyCacheTTL, Failures: cfg.AuthFailures}, log)
+		KeyTTL: cfg.KeyCacheTTL, Failures: cfg.AuthFailures, Buckets: cfg.Buckets}, log)
 	au := newAuditor(st, log, reg)
 	gql := newGraphQL(st, hub, an, au, newAdmission(cfg.ExecBudget, reg), cfg, log, m)
 	// The deadline covers authentication too: reading a key from a slow database must
 	// not hold a request past it.
 	authenticated := func(h http.Handler) http.Handler {
-		return withTimeout(cfg.RequestTimeout, authenticate(an, log, h))
+		return withTimeout(cfg.RequestTimeout, authenticate(an, log, cfg.TrustedProxies, h))
 	}
 
 	mux := http.NewServeMux()
@@ -119,10 +126,10 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (http.Handler, func()) {
 	c := cors.New(cors.Options{
 		AllowedOrigins:   cfg.CORSOrigins,
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders:   []string{"Content-Type", "Authorization", "X-Request-ID"},
-		ExposedHeaders:   []string{"X-Request-ID", "Retry-After"},
+		AllowedHeaders:   []string{"Content-Type", "Authorization", "X-Request-ID", lsnHeader},
+		ExposedHeaders:   []string{"X-Request-ID", "Retry-After", lsnHeader},
 		AllowCredentials: false,
 		MaxAge:           600,
 	})
-	return tagRequest(accessLog(log, c.Handler(mux))), func() { stop(); <-done; au.close() }
+	return tagRequest(accessLog(log, c.Handler(routeReads(st, mux)))), func() { stop(); <-done; au.close() }
 }

@@ -34,6 +34,9 @@ func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
 	reg.MustRegister(m.requests, m.latency, m.errors, m.cancelled,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		poolCollector{st})
+	if st.Routing() != nil {
+		reg.MustRegister(routingCollector{st})
+	}
 	return m
 }
 
@@ -62,4 +65,38 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(poolAcquires, prometheus.CounterValue, float64(s.AcquireCount()))
 	ch <- prometheus.MustNewConstMetric(poolWait, prometheus.CounterValue, s.AcquireDuration().Seconds())
 	ch <- prometheus.MustNewConstMetric(poolEmpty, prometheus.CounterValue, float64(s.EmptyAcquireCount()))
+}
+
+var (
+	replicaLag      = prometheus.NewDesc("gridhub_db_replica_lag_seconds", "Age of the oldest write a replica has not replayed.", []string{"replica"}, nil)
+	replicaLagBytes = prometheus.NewDesc("gridhub_db_replica_lag_bytes", "WAL a replica has not replayed.", []string{"replica"}, nil)
+	replicaServing  = prometheus.NewDesc("gridhub_db_replica_in_rotation", "1 while reads go to the replica: it answers and lags within the bound.", []string{"replica"}, nil)
+	reads           = prometheus.NewDesc("gridhub_db_reads_total", "Reads by where they went: a replica, or the primary and why.", []string{"target", "reason"}, nil)
+)
+
+// routingCollector reads the replicas' state and where reads went at scrape time.
+type routingCollector struct{ st *store.Store }
+
+func (routingCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- replicaLag
+	ch <- replicaLagBytes
+	ch <- replicaServing
+	ch <- reads
+}
+
+func (c routingCollector) Collect(ch chan<- prometheus.Metric) {
+	rs := c.st.Routing()
+	for _, r := range rs.Replicas {
+		serving := 0.0
+		if r.Serving {
+			serving = 1
+		}
+		ch <- prometheus.MustNewConstMetric(replicaLag, prometheus.GaugeValue, r.Lag.Seconds(), r.Name)
+		ch <- prometheus.MustNewConstMetric(replicaLagBytes, prometheus.GaugeValue, float64(r.LagBytes), r.Name)
+		ch <- prometheus.MustNewConstMetric(replicaServing, prometheus.GaugeValue, serving, r.Name)
+		ch <- prometheus.MustNewConstMetric(reads, prometheus.CounterValue, float64(r.Reads), r.Name, "replica")
+	}
+	ch <- prometheus.MustNewConstMetric(reads, prometheus.CounterValue, float64(rs.PrimaryForced), "primary", "asked")
+	ch <- prometheus.MustNewConstMetric(reads, prometheus.CounterValue, float64(rs.PrimaryBehind), "primary", "replicas_behind")
+	ch <- prometheus.MustNewConstMetric(reads, prometheus.CounterValue, float64(rs.PrimaryNoReplica), "primary", "no_replica")
 }

@@ -22,7 +22,7 @@ func (s *Store) Clusters(ctx context.Context, l model.Layer, f Filter, cell floa
 FROM (SELECT t.id, ` + g + ` AS geom, ST_PointOnSurface(` + g + `) AS pt FROM ` + ls.table + ` t WHERE ` + and(conds) + `) m
 GROUP BY ST_SnapToGrid(m.pt, ` + p.add(cell) + `)
 ORDER BY min(m.id)`
-	rows, err := s.pool.Query(ctx, q, p...)
+	rows, err := s.read(ctx).Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, "cluster "+ls.table)
 	}
@@ -57,7 +57,7 @@ func (s *Store) Stats(ctx context.Context, f Filter) (*model.Stats, error) {
  (SELECT count(*), count(*) FILTER (WHERE t.status NOT IN ('RESOLVED', 'CLOSED', 'REJECTED')), count(*) FILTER (WHERE ` + overdueSQL + `)
     FROM incidents t WHERE ` + w(model.LayerIncident) + `) i(n, open, overdue)`
 	var st model.Stats
-	err := s.pool.QueryRow(ctx, q, p...).Scan(&st.Buildings, &st.Population, &st.Households, &st.Cameras, &st.CamerasOnline,
+	err := s.read(ctx).QueryRow(ctx, q, p...).Scan(&st.Buildings, &st.Population, &st.Households, &st.Cameras, &st.CamerasOnline,
 		&st.PartyUnits, &st.ServicePoints, &st.Incidents, &st.OpenIncidents, &st.OverdueIncidents)
 	return &st, wrap(err, "count stats")
 }

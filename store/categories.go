@@ -10,10 +10,6 @@ import (
 	"gridhub/model"
 )
 
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
 const categoriesSQL = `SELECT name, major_class, extract(epoch FROM time_limit)::float8, working_days, default_priority
 FROM incident_categories ORDER BY sort_order, name`
 
@@ -45,7 +41,7 @@ func setLimit(c *model.IncidentCategory, secs float64, working bool) {
 
 // Categories lists the incident categories in their display order.
 func (s *Store) Categories(ctx context.Context) ([]model.IncidentCategory, error) {
-	return readCategories(ctx, s.pool)
+	return readCategories(ctx, s.read(ctx))
 }
 
 // categoryTTL is how long the categories read for reports are trusted; they are
@@ -73,7 +69,7 @@ func (s *Store) category(ctx context.Context, name string) (model.IncidentCatego
 	case !ok && age < time.Second:
 		return cat, false, nil // read just now: unknown names do not each read again
 	}
-	cats, err := readCategories(ctx, s.pool)
+	cats, err := readCategories(ctx, s.read(ctx))
 	if err != nil {
 		return model.IncidentCategory{}, false, err
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -90,6 +91,17 @@ func (s *Store) GridGeometryWKB(ctx context.Context, code string) ([]byte, error
 // connection is held for good), with the pool's settings.
 func (s *Store) ListenConn(ctx context.Context) (*pgx.Conn, error) {
 	cfg := s.pool.Config().ConnConfig.Copy()
+	if s.listenURL != "" {
+		// The pool goes through a transaction pooler, which cannot hold a LISTEN.
+		direct, err := pgx.ParseConfig(s.listenURL)
+		if err != nil {
+			return nil, fmt.Errorf("listen url: %w", err)
+		}
+		direct.RuntimeParams = cfg.RuntimeParams
+		direct.DefaultQueryExecMode = cfg.DefaultQueryExecMode
+		direct.ConnectTimeout = cfg.ConnectTimeout
+		cfg = direct
+	}
 	cfg.RuntimeParams["application_name"] = "gridhub-listener"
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	return conn, wrap(err, "connect listener")

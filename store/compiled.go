@@ -124,7 +124,7 @@ func (s *Store) CompiledPage(ctx context.Context, pg Page) ([]byte, error) {
 	c := compiler{ctx: ctx, p: &p}
 	q := "SELECT " + c.page(pg, "", 0)
 	var out []byte
-	if err := s.pool.QueryRow(ctx, q, p...).Scan(&out); err != nil {
+	if err := s.read(ctx).QueryRow(ctx, q, p...).Scan(&out); err != nil {
 		return nil, wrap(err, "answer a compiled selection")
 	}
 	return out, nil

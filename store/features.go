@@ -41,7 +41,7 @@ func (s *Store) FeatureKeys(ctx context.Context, area *geo.Area, ls []model.Laye
 		return nil, nil
 	}
 	q := "SELECT layer, id FROM (" + strings.Join(parts, " UNION ALL ") + ") f ORDER BY layer, id LIMIT " + lim
-	rows, err := s.pool.Query(ctx, q, p...)
+	rows, err := s.read(ctx).Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, "list features")
 	}
@@ -78,7 +78,7 @@ func (s *Store) CountFeatures(ctx context.Context, area *geo.Area, ls []model.La
 		return 0, nil
 	}
 	var n int
-	err := s.pool.QueryRow(ctx, "SELECT "+strings.Join(parts, " + "), p...).Scan(&n)
+	err := s.read(ctx).QueryRow(ctx, "SELECT "+strings.Join(parts, " + "), p...).Scan(&n)
 	return n, wrap(err, "count features")
 }
 
@@ -105,7 +105,7 @@ func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []mode
 	var w written
 	if len(parts) > 0 {
 		q := "SELECT layer, id, g, props FROM (" + strings.Join(parts, " UNION ALL ") + ") f ORDER BY layer, id LIMIT " + lim
-		rows, err := s.pool.Query(ctx, q, p...)
+		rows, err := s.read(ctx).Query(ctx, q, p...)
 		if err != nil {
 			return nil, wrap(err, "build feature collection")
 		}

@@ -105,6 +105,15 @@ FROM (SELECT) one LEFT JOIN ok ON true LEFT JOIN t ON true`
 // incident when the payload is the same, ErrIdempotencyConflict when it is not; concurrent
 // reports with one key race on the unique index, never on a read-then-insert.
 func (s *Store) ReportIncident(ctx context.Context, r Report) (*model.Incident, error) {
+	inc, err := s.reportIncident(ctx, r)
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrIdempotencyConflict) {
+		// The report stands (or stood already): its answer carries where it committed.
+		s.committed(ctx)
+	}
+	return inc, err
+}
+
+func (s *Store) reportIncident(ctx context.Context, r Report) (*model.Incident, error) {
 	hash := r.hash()
 	now := time.Now().In(model.Beijing)
 	var due *time.Time
@@ -236,5 +245,9 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, id, now, string(from), string(to)
 	if _, err := tx.Exec(ctx, notifySQL, event, id); err != nil {
 		return wrap(err, "notify")
 	}
-	return wrap(tx.Commit(ctx), "commit transition")
+	if err := tx.Commit(ctx); err != nil {
+		return wrap(err, "commit transition")
+	}
+	s.committed(ctx)
+	return nil
 }

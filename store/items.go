@@ -85,7 +85,7 @@ func (s *Store) Items(ctx context.Context, l model.Layer, q ItemsQuery) (ItemsPa
 		// The last rows before the key, handed back in id order.
 		sel = "SELECT * FROM (" + sel + ") b ORDER BY id"
 	}
-	rows, err := s.pool.Query(ctx, sel, p...)
+	rows, err := s.read(ctx).Query(ctx, sel, p...)
 	if err != nil {
 		return ItemsPage{}, wrap(err, "list "+ls.table)
 	}
@@ -112,7 +112,7 @@ func (s *Store) Items(ctx context.Context, l model.Layer, q ItemsQuery) (ItemsPa
 		// The first page holds every row the query keeps: they need no counting again.
 		out.Matched = out.Returned
 	default:
-		if err := s.pool.QueryRow(ctx, countSQL, countArgs...).Scan(&out.Matched); err != nil {
+		if err := s.read(ctx).QueryRow(ctx, countSQL, countArgs...).Scan(&out.Matched); err != nil {
 			return ItemsPage{}, wrap(err, "count "+ls.table)
 		}
 	}
@@ -173,6 +173,6 @@ func (s *Store) FirstReported(ctx context.Context) (*time.Time, error) {
 	var p args
 	conds := (&Filter{}).where(ctx, model.LayerIncident, &p)
 	var t *time.Time
-	err := s.pool.QueryRow(ctx, "SELECT min(t.reported_at) FROM incidents t WHERE "+and(conds), p...).Scan(&t)
+	err := s.read(ctx).QueryRow(ctx, "SELECT min(t.reported_at) FROM incidents t WHERE "+and(conds), p...).Scan(&t)
 	return t, wrap(err, "first incident")
 }

@@ -55,7 +55,7 @@ func scanKey(r pgx.CollectableRow) (APIKey, error) {
 
 // KeyByPrefix finds a key by its public prefix.
 func (s *Store) KeyByPrefix(ctx context.Context, prefix string) (APIKey, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+keyCols+` FROM api_keys WHERE prefix = $1`, prefix)
+	rows, err := s.read(ctx).Query(ctx, `SELECT `+keyCols+` FROM api_keys WHERE prefix = $1`, prefix)
 	if err != nil {
 		return APIKey{}, wrap(err, "find key")
 	}

@@ -89,7 +89,7 @@ func (s *Store) List(ctx context.Context, l model.Layer, f Filter, after int64, 
 	var p args
 	conds := append(f.where(ctx, l, &p), "t.id > "+p.add(after))
 	q := "SELECT " + colsOf(ctx, l, &p) + " FROM " + ls.table + " t WHERE " + and(conds) + " ORDER BY t.id LIMIT " + p.add(limit)
-	rows, err := s.pool.Query(ctx, q, p...)
+	rows, err := s.read(ctx).Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, "list "+ls.table)
 	}
@@ -102,7 +102,7 @@ func (s *Store) Count(ctx context.Context, l model.Layer, f Filter) (int, error)
 	ls := layers[l]
 	var p args
 	var n int
-	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM "+ls.table+" t WHERE "+and(f.where(ctx, l, &p)), p...).Scan(&n)
+	err := s.read(ctx).QueryRow(ctx, "SELECT count(*) FROM "+ls.table+" t WHERE "+and(f.where(ctx, l, &p)), p...).Scan(&n)
 	return n, wrap(err, "count "+ls.table)
 }
 
@@ -111,7 +111,7 @@ func (s *Store) ByIDs(ctx context.Context, l model.Layer, ids []int64) (map[int6
 	ls := layers[l]
 	p := args{ids}
 	conds := append([]string{"t.id = ANY($1)"}, scopeWhere(ctx, l, &p)...)
-	rows, err := s.pool.Query(ctx, "SELECT "+colsOf(ctx, l, &p)+" FROM "+ls.table+" t WHERE "+and(conds), p...)
+	rows, err := s.read(ctx).Query(ctx, "SELECT "+colsOf(ctx, l, &p)+" FROM "+ls.table+" t WHERE "+and(conds), p...)
 	if err != nil {
 		return nil, wrap(err, "load "+ls.table)
 	}
@@ -154,7 +154,7 @@ func (s *Store) ListSubtrees(ctx context.Context, l model.Layer, f Filter, keys 
 	}
 	q := fmt.Sprintf(`SELECT r.*, k.ord FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY k(code, after, ord)
 CROSS JOIN LATERAL (SELECT %s FROM %s ORDER BY t.id LIMIT %s) r`, kc, ka, colsOf(ctx, l, &p), from, p.add(limit))
-	rows, err := s.pool.Query(ctx, q, p...)
+	rows, err := s.read(ctx).Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, "list "+ls.table+" by grid")
 	}
@@ -181,7 +181,7 @@ func (s *Store) CountSubtrees(ctx context.Context, l model.Layer, f Filter, code
 	conds = append(conds, underKeyCode(ctx, l, &p))
 	q := fmt.Sprintf(`SELECT (SELECT count(*) FROM %s t WHERE %s) FROM unnest(%s::text[]) WITH ORDINALITY k(code, ord) ORDER BY k.ord`,
 		ls.table, and(conds), kc)
-	rows, err := s.pool.Query(ctx, q, p...)
+	rows, err := s.read(ctx).Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, "count "+ls.table+" by grid")
 	}

@@ -26,11 +26,11 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		return nil, err
 	}
 	sort.Strings(files)
-	conn, err := s.pool.Acquire(ctx)
+	conn, release, err := s.sessionConn(ctx)
 	if err != nil {
-		return nil, wrap(err, "acquire connection for migrations")
+		return nil, wrap(err, "connect for migrations")
 	}
-	defer conn.Release()
+	defer release()
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
 		return nil, wrap(err, "lock migrations")
 	}
@@ -50,7 +50,7 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		if err != nil {
 			return applied, err
 		}
-		done, err := applyMigration(ctx, conn.Conn(), version, name, string(body))
+		done, err := applyMigration(ctx, conn, version, name, string(body))
 		if err != nil {
 			return applied, err
 		}
@@ -81,4 +81,21 @@ func applyMigration(ctx context.Context, conn *pgx.Conn, version int, name, body
 		return false, wrap(err, "record migration "+name)
 	}
 	return true, wrap(tx.Commit(ctx), "commit migration "+name)
+}
+
+// sessionConn is a connection whose session is ours until release: the lock taken on it
+// holds across statements. Behind a transaction pooler that is a direct connection.
+func (s *Store) sessionConn(ctx context.Context) (*pgx.Conn, func(), error) {
+	if s.listenURL != "" {
+		c, err := s.ListenConn(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, func() { _ = c.Close(context.WithoutCancel(ctx)) }, nil
+	}
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.Conn(), c.Release, nil
 }

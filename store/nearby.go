@@ -32,7 +32,7 @@ func (s *Store) Nearby(ctx context.Context, circle *geo.Area, ls []model.Layer, 
 		return nil, nil
 	}
 	q := "SELECT layer, id, d FROM (" + strings.Join(parts, " UNION ALL ") + ") f ORDER BY d, layer, id LIMIT " + lim
-	rows, err := s.pool.Query(ctx, q, p...)
+	rows, err := s.read(ctx).Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, "find nearby features")
 	}
@@ -74,7 +74,7 @@ FROM unnest($1::bigint[], $2::float8[]) WITH ORDINALITY k(id, r, ord)
 JOIN incidents i ON i.id = k.id
 JOIN LATERAL (SELECT * FROM cameras t WHERE ` + and(conds) + `) t ON true
 ORDER BY k.ord, ST_Distance(` + cam + `, ` + inc + `), t.id`
-	rows, err := s.pool.Query(ctx, q, p...)
+	rows, err := s.read(ctx).Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, "find cameras near incidents")
 	}

@@ -12,7 +12,7 @@ import (
 func (s *Store) GridByCode(ctx context.Context, code string) (*model.Grid, error) {
 	p := args{code}
 	conds := append([]string{"t.code = $1"}, scopeWhere(ctx, model.LayerGrid, &p)...)
-	rows, err := s.pool.Query(ctx, "SELECT "+layers[model.LayerGrid].cols+" FROM grids t WHERE "+and(conds), p...)
+	rows, err := s.read(ctx).Query(ctx, "SELECT "+layers[model.LayerGrid].cols+" FROM grids t WHERE "+and(conds), p...)
 	if err != nil {
 		return nil, wrap(err, "load grid by code")
 	}
@@ -24,7 +24,7 @@ func (s *Store) GridByCode(ctx context.Context, code string) (*model.Grid, error
 func (s *Store) GridsByCodes(ctx context.Context, codes []string) (map[string]*model.Grid, error) {
 	p := args{codes}
 	conds := append([]string{"t.code = ANY($1)"}, scopeWhere(ctx, model.LayerGrid, &p)...)
-	rows, err := s.pool.Query(ctx, "SELECT "+layers[model.LayerGrid].cols+" FROM grids t WHERE "+and(conds), p...)
+	rows, err := s.read(ctx).Query(ctx, "SELECT "+layers[model.LayerGrid].cols+" FROM grids t WHERE "+and(conds), p...)
 	if err != nil {
 		return nil, wrap(err, "load grids by code")
 	}
@@ -44,7 +44,7 @@ func (s *Store) GridsByCodes(ctx context.Context, codes []string) (map[string]*m
 func (s *Store) GridAt(ctx context.Context, level model.GridLevel, lon, lat float64) (*model.Grid, error) {
 	p := args{string(level), lon, lat}
 	conds := append([]string{"t.level = $1 AND ST_Intersects(t.geom, ST_SetSRID(ST_MakePoint($2, $3), 4326))"}, scopeWhere(ctx, model.LayerGrid, &p)...)
-	rows, err := s.pool.Query(ctx, "SELECT "+layers[model.LayerGrid].cols+" FROM grids t WHERE "+and(conds)+" ORDER BY t.code LIMIT 1", p...)
+	rows, err := s.read(ctx).Query(ctx, "SELECT "+layers[model.LayerGrid].cols+" FROM grids t WHERE "+and(conds)+" ORDER BY t.code LIMIT 1", p...)
 	if err != nil {
 		return nil, wrap(err, "find grid at point")
 	}
@@ -73,7 +73,7 @@ func (s *Store) groupBy(ctx context.Context, l model.Layer, col string, keys []i
 	ls := layers[l]
 	p := args{keys}
 	conds := append([]string{"t." + col + " = ANY($1)"}, scopeWhere(ctx, l, &p)...)
-	rows, err := s.pool.Query(ctx, "SELECT "+colsOf(ctx, l, &p)+", t."+col+" FROM "+ls.table+" t WHERE "+and(conds)+" ORDER BY t.id", p...)
+	rows, err := s.read(ctx).Query(ctx, "SELECT "+colsOf(ctx, l, &p)+", t."+col+" FROM "+ls.table+" t WHERE "+and(conds)+" ORDER BY t.id", p...)
 	if err != nil {
 		return nil, wrap(err, "load "+ls.table+" by "+col)
 	}
@@ -91,7 +91,7 @@ func (s *Store) groupBy(ctx context.Context, l model.Layer, col string, keys []i
 
 // Timelines loads incidents' events, oldest first, grouped by incident.
 func (s *Store) Timelines(ctx context.Context, incidents []int64) (map[int64][]*model.IncidentEvent, error) {
-	rows, err := s.pool.Query(ctx, `SELECT incident_id, at, from_status, to_status, note, actor FROM incident_events
+	rows, err := s.read(ctx).Query(ctx, `SELECT incident_id, at, from_status, to_status, note, actor FROM incident_events
 WHERE incident_id = ANY($1) ORDER BY incident_id, at, id`, incidents)
 	if err != nil {
 		return nil, wrap(err, "load timelines")
@@ -114,7 +114,7 @@ WHERE incident_id = ANY($1) ORDER BY incident_id, at, id`, incidents)
 func (s *Store) Geometries(ctx context.Context, l model.Layer, ids []int64, shape Shape) (map[int64][]byte, error) {
 	ls := layers[l]
 	p := args{ids}
-	rows, err := s.pool.Query(ctx, "SELECT t.id, "+geoJSON(ctx, l, shape, &p)+" FROM "+ls.table+" t WHERE t.id = ANY($1)", p...)
+	rows, err := s.read(ctx).Query(ctx, "SELECT t.id, "+geoJSON(ctx, l, shape, &p)+" FROM "+ls.table+" t WHERE t.id = ANY($1)", p...)
 	if err != nil {
 		return nil, wrap(err, "load geometries of "+ls.table)
 	}

@@ -29,8 +29,12 @@ var ErrTimeout = errors.New("statement took too long")
 // Store runs gridhub's SQL on a connection pool.
 type Store struct {
 	pool       *pgxpool.Pool
+	router     *router // nil without replicas: every read goes to the primary
+	stop       func()  // ends the replica poller
+	listenURL  string
 	categories categoryCache
 	denseTiles tileMemory
+	onDense    func(key uint64)
 }
 
 // Options tunes the pool. Zero values take the defaults noted on each field.
@@ -43,14 +47,58 @@ type Options struct {
 	ApplicationName   string        // "gridhub"
 	HealthCheckPeriod time.Duration // 15s
 	Tracer            pgx.QueryTracer
+
+	// ReplicaURLs are streaming replicas of the primary that reads may go to.
+	ReplicaURLs []string
+	// MaxReplicaLag takes a replica out of rotation while its oldest unreplayed write is
+	// older than this (2s); it is back once within half of it.
+	MaxReplicaLag time.Duration
+	// ReplicaPoll is how often replicas' positions are read (100ms).
+	ReplicaPoll time.Duration
+	// ExecMode is how statements are sent: "" caches prepared statements per connection;
+	// "exec" sends each as one unnamed extended-protocol exchange and "simple" in the
+	// simple protocol, both of which work through PgBouncer in transaction mode.
+	ExecMode string
+	// ListenURL is a direct connection to the primary for LISTEN, when the pool's URL
+	// is a transaction pooler (where a listening session cannot be held); "": the pool's.
+	ListenURL string
 }
 
 // Open connects to url and checks the database answers.
 func Open(ctx context.Context, url string, o Options) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(url)
+	o.defaults()
+	cfg, err := poolConfig(url, o)
 	if err != nil {
-		return nil, fmt.Errorf("parse database url: %w", err)
+		return nil, err
 	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open pool: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, o.ConnectTimeout)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	s := &Store{pool: pool, listenURL: o.ListenURL, stop: func() {}}
+	if len(o.ReplicaURLs) > 0 {
+		if s.router, err = newRouter(ctx, o.ReplicaURLs, o); err != nil {
+			pool.Close()
+			return nil, err
+		}
+		wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.router.watch(wctx, pool)
+		}()
+		s.stop = func() { stop(); <-done }
+	}
+	return s, nil
+}
+
+func (o *Options) defaults() {
 	if o.MaxConns == 0 {
 		o.MaxConns = 16
 	}
@@ -69,6 +117,20 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	if o.ApplicationName == "" {
 		o.ApplicationName = "gridhub"
 	}
+	if o.MaxReplicaLag == 0 {
+		o.MaxReplicaLag = 2 * time.Second
+	}
+	if o.ReplicaPoll == 0 {
+		o.ReplicaPoll = 100 * time.Millisecond
+	}
+}
+
+// poolConfig is the pool of url (the primary's or a replica's) with gridhub's settings.
+func poolConfig(url string, o Options) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
 	cfg.MaxConns = o.MaxConns
 	cfg.MinConns = 2
 	cfg.MaxConnLifetime = time.Hour
@@ -77,6 +139,15 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	cfg.ConnConfig.ConnectTimeout = o.ConnectTimeout
 	if o.Tracer != nil {
 		cfg.ConnConfig.Tracer = o.Tracer
+	}
+	switch o.ExecMode {
+	case "":
+	case "exec":
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+	case "simple":
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	default:
+		return nil, fmt.Errorf("exec mode %q: use exec or simple, or none", o.ExecMode)
 	}
 	rp := cfg.ConnConfig.RuntimeParams
 	rp["application_name"] = o.ApplicationName
@@ -93,21 +164,17 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	if o.SearchPath != "" {
 		rp["search_path"] = pgx.Identifier{o.SearchPath}.Sanitize() + ", public"
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("open pool: %w", err)
-	}
-	pctx, cancel := context.WithTimeout(ctx, o.ConnectTimeout)
-	defer cancel()
-	if err := pool.Ping(pctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
-	return &Store{pool: pool}, nil
+	return cfg, nil
 }
 
 // Close closes the pool.
-func (s *Store) Close() { s.pool.Close() }
+func (s *Store) Close() {
+	s.stop()
+	if s.router != nil {
+		s.router.close()
+	}
+	s.pool.Close()
+}
 
 // Pool exposes the pool for the listener and for statistics.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
@@ -158,8 +225,13 @@ func isTimeout(err error) bool {
 func isUnavailable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		// Class 08: connection exception; 57P01-03: shutdown, crash, cannot connect now.
-		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+		// Class 08: connection exception; 57P01-03: shutdown, crash, cannot connect now;
+		// 25006: a write reached a standby, as during a failover before the new primary
+		// is found (it was not made); 40001: a replica cancelled a read that conflicted
+		// with what it replays (gridhub runs no serializable transactions, the other
+		// cause). Both are worth a retry.
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03" ||
+			pgErr.Code == "25006" || pgErr.Code == "40001"
 	}
 	var netErr net.Error
 	return errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"hash/maphash"
+	"hash/fnv"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -109,11 +110,13 @@ func (s *Store) Tile(ctx context.Context, ls []model.Layer, z, x, y int, o TileO
 		}
 	}
 	var b []byte
-	if err := s.pool.QueryRow(ctx, q, p...).Scan(&b); err != nil {
+	if err := s.read(ctx).QueryRow(ctx, q, p...).Scan(&b); err != nil {
 		return nil, wrap(err, "build tile")
 	}
 	if cut {
-		s.denseTiles.set(key, clustered(b))
+		if dense := clustered(b); s.denseTiles.set(key, dense) && dense && s.onDense != nil {
+			s.onDense(key)
+		}
 	}
 	return b, nil
 }
@@ -138,15 +141,13 @@ type tileMemory struct {
 // starts again.
 const maxDenseTiles = 1 << 16
 
-var tileSeed = maphash.MakeSeed()
-
-// tileKey names a tile's statement with its parameters in the memory.
+// tileKey names a tile's statement with its parameters in the memory: the same name in
+// every process, so that the hubs of a fleet can tell each other (ShareDense).
 func tileKey(q string, p args) uint64 {
-	var h maphash.Hash
-	h.SetSeed(tileSeed)
-	h.WriteString(q)
+	h := fnv.New64a()
+	_, _ = io.WriteString(h, q)
 	for _, v := range p {
-		fmt.Fprintf(&h, "\x00%v", v)
+		fmt.Fprintf(h, "\x00%v", v)
 	}
 	return h.Sum64()
 }
@@ -158,9 +159,11 @@ func (t *tileMemory) has(k uint64) bool {
 	return ok
 }
 
-func (t *tileMemory) set(k uint64, dense bool) {
+// set remembers whether tile k is dense, and reports whether that changed what was known.
+func (t *tileMemory) set(k uint64, dense bool) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	_, had := t.m[k]
 	switch {
 	case !dense:
 		delete(t.m, k)
@@ -168,6 +171,19 @@ func (t *tileMemory) set(k uint64, dense bool) {
 		t.m = map[uint64]struct{}{k: {}}
 	default:
 		t.m[k] = struct{}{}
+	}
+	return had != dense
+}
+
+// ShareDense has f told of each tile newly found dense, to pass on to the other hubs
+// (which take it with MarkDense): a dense tile is then counted first everywhere. Set it
+// before the store serves tiles.
+func (s *Store) ShareDense(f func(key uint64)) { s.onDense = f }
+
+// MarkDense remembers tiles another hub found dense (Options.OnDense told it).
+func (s *Store) MarkDense(keys ...uint64) {
+	for _, k := range keys {
+		s.denseTiles.set(k, true)
 	}
 }
 
@@ -190,6 +206,13 @@ func (s *Store) DistrictExtent(ctx context.Context) (Extent, error) {
 	const q = `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
 FROM (SELECT ST_Extent(geom)::geometry AS e FROM grids WHERE level = 'DISTRICT') d WHERE e IS NOT NULL`
 	var e Extent
-	err := s.pool.QueryRow(ctx, q).Scan(&e.MinLon, &e.MinLat, &e.MaxLon, &e.MaxLat)
+	err := s.read(ctx).QueryRow(ctx, q).Scan(&e.MinLon, &e.MinLat, &e.MaxLon, &e.MaxLat)
 	return e, wrap(err, "district extent")
+}
+
+// DenseTilesRemembered is how many tiles the store remembers as dense.
+func (s *Store) DenseTilesRemembered() int {
+	s.denseTiles.mu.Lock()
+	defer s.denseTiles.mu.Unlock()
+	return len(s.denseTiles.m)
 }

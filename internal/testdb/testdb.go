@@ -63,7 +63,9 @@ func New(tb testing.TB, opts ...func(*store.Options)) *DB {
 	if _, err := admin.Exec(ctx, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize()); err != nil {
 		tb.Fatalf("create schema: %v", err)
 	}
-	o := store.Options{SearchPath: schema, MaxConns: 8}
+	// GRIDHUB_TEST_DB_EXEC_MODE=exec runs a package's tests with statements sent as a
+	// transaction pooler needs them (store.Options.ExecMode).
+	o := store.Options{SearchPath: schema, MaxConns: 8, ExecMode: os.Getenv("GRIDHUB_TEST_DB_EXEC_MODE")}
 	for _, f := range opts {
 		f(&o)
 	}
