@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -77,21 +76,34 @@ func TestChosenProperties(t *testing.T) {
 
 	tile := centreTile(16)
 	path := fmt.Sprintf("/tiles/incident/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y)
-	t.Run("a tile keeps the attributes chosen, and id", func(t *testing.T) {
-		r := getTile(t, g.api, path+"?properties=name,status", map[string]string{"Authorization": "Bearer " + cc})
-		ls, err := mvt.Unmarshal(r.body)
-		if r.status != http.StatusOK || err != nil || len(ls) != 1 || len(ls[0].Features) == 0 {
-			t.Fatalf("status %d, %v", r.status, err)
-		}
-		var got []string
-		for k := range ls[0].Features[0].Properties {
-			got = append(got, k)
-		}
-		sort.Strings(got)
-		if !slices.Equal(got, []string{"id", "name", "status"}) {
-			t.Errorf("attributes %v, want id, name, status", got)
-		}
-	})
+	for _, c := range []struct{ query, want string }{
+		{"name,status", "name,status"},
+		{"id,status", "id,status"},
+		{"", "category,code,id,name,overdue,priority,status"},
+	} {
+		t.Run("a tile keeps the attributes chosen: "+c.query, func(t *testing.T) {
+			q := ""
+			if c.query != "" {
+				q = "?properties=" + c.query
+			}
+			r := getTile(t, g.api, path+q, map[string]string{"Authorization": "Bearer " + cc})
+			ls, err := mvt.Unmarshal(r.body)
+			if r.status != http.StatusOK || err != nil || len(ls) != 1 || len(ls[0].Features) == 0 {
+				t.Fatalf("status %d, %v", r.status, err)
+			}
+			var got []string
+			for k := range ls[0].Features[0].Properties {
+				got = append(got, k)
+			}
+			sort.Strings(got)
+			if strings.Join(got, ",") != c.want {
+				t.Errorf("attributes %v, want %s", got, c.want)
+			}
+			if ls[0].Features[0].ID == nil {
+				t.Error("a feature without its MVT id")
+			}
+		})
+	}
 	for _, c := range []struct {
 		name, query, role string
 		status            int

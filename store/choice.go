@@ -53,11 +53,11 @@ func CollectionProperties(l model.Layer) []string {
 	return out
 }
 
-// TileProperties are the attributes of layer l's features in tiles (besides id).
+// TileProperties are the attributes of layer l's features in tiles, the global id first.
 func TileProperties(l model.Layer) []string {
-	out := make([]string, len(tileAttrs[l]))
-	for i, a := range tileAttrs[l] {
-		out[i] = a.name
+	out := []string{idAttr.name}
+	for _, a := range tileAttrs[l] {
+		out = append(out, a.name)
 	}
 	return out
 }
