@@ -152,22 +152,7 @@ func (b *bench) nested(ctx context.Context) (*workload, error) {
 		Gridhub: target{nameGridhub, b.request("POST", url, body)},
 		Bare:    target{nameBare, b.sqlBytes(bareNestedSQL, n)},
 	}
-	counts, err := b.countStatements(ctx, []int{50, 500})
-	if err != nil {
-		w.Notes = append(w.Notes, "W6 statements per request: not counted: "+err.Error())
-	} else {
-		var parts []string
-		for _, k := range []int{50, 500} {
-			parts = append(parts, fmt.Sprintf("%d at %d incidents", counts[k], k))
-		}
-		verdict := "the same"
-		if counts[50] != counts[500] {
-			verdict = "NOT the same"
-		}
-		w.Notes = append(w.Notes, fmt.Sprintf("W6 SQL statements per request (counted on the wire by a proxy; the audit log's batched writes "+
-			"and the cached API-key lookup are not the request's own and are left out): %s — %s", strings.Join(parts, ", "), verdict))
-	}
-	w.stmts = counts
+	w.stmts, w.Notes = b.statementNote(ctx, "W6", nestedQuery, w.Notes)
 	return w, nil
 }
 
@@ -178,9 +163,9 @@ func offPath(sql string) bool {
 	return strings.Contains(sql, "audit_log") || strings.Contains(sql, "api_keys")
 }
 
-// countStatements starts a second gridhub behind the counting proxy and asks W6 for each
-// page size three times; every time must cost the same number of statements.
-func (b *bench) countStatements(ctx context.Context, sizes []int) (map[int]int, error) {
+// countStatements starts a second gridhub behind the counting proxy and asks query (with
+// $n) for each page size three times; every time must cost the same number of statements.
+func (b *bench) countStatements(ctx context.Context, query string, sizes []int) (map[int]int, error) {
 	px, err := newStmtProxy(b.o.DB)
 	if err != nil {
 		return nil, err
@@ -192,7 +177,7 @@ func (b *bench) countStatements(ctx context.Context, sizes []int) (map[int]int, 
 	}
 	defer srv.stop()
 	ask := func(n int) error {
-		_, err := b.fetch(ctx, "POST", srv.url+"/graphql", gql(nestedQuery, map[string]any{"n": n}))
+		_, err := b.fetch(ctx, "POST", srv.url+"/graphql", gql(query, map[string]any{"n": n}))
 		return err
 	}
 	if err := ask(1); err != nil { // the key lookup and statement preparation out of the way
