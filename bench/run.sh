@@ -124,6 +124,8 @@ for scale in $SCALES; do
   # The published demo keys (the load driver calls with command_center's); -if-empty
   # seeds nothing more.
   DATABASE_URL=$url $gridhub_bin seed -if-empty -scale "$scale" >/dev/null
+  # W6's nearby cameras as a function PostGraphile exposes (the peers' W6 query reads it).
+  psql "$url" -qX -v ON_ERROR_STOP=1 -f bench/peers/nearby_cameras.sql
 
   port=$(./bin/gridhub-loadgen freeport)
   GRIDHUB_ADDR=127.0.0.1:$port GRIDHUB_LOG_LEVEL=warn DATABASE_URL=$url $gridhub_bin serve >"$work/gridhub.log" 2>&1 &

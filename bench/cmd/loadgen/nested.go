@@ -118,6 +118,55 @@ func incidentRows(nodes []incidentNode) []incidentRow {
 	return out
 }
 
+// peerIncidents decodes PostGraphile's W6 answer (bench/peers/*/queries/w6.graphql).
+func peerIncidents(conn any) []incidentRow {
+	raw, _ := json.Marshal(conn)
+	var c struct {
+		Nodes []struct {
+			Code         string
+			GridByGridID *struct {
+				Code           string
+				GridByParentID *struct{ Code string }
+			} `json:"gridByGridId"`
+			NearbyCameras struct {
+				Nodes []struct {
+					DistanceMeters float64
+					Name           string
+				}
+			}
+		}
+	}
+	_ = json.Unmarshal(raw, &c)
+	var out []incidentRow
+	for _, n := range c.Nodes {
+		row := incidentRow{Code: n.Code}
+		if g := n.GridByGridID; g != nil {
+			row.Grid = g.Code + "/"
+			if g.GridByParentID != nil {
+				row.Grid += g.GridByParentID.Code
+			}
+		}
+		for _, cam := range n.NearbyCameras.Nodes {
+			row.Cams = append(row.Cams, nearCamera{cam.Name, cam.DistanceMeters})
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// rowStrings writes W6's rows for comparison, distances to the micrometre.
+func rowStrings(rows []incidentRow) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		s := r.Code + " " + r.Grid
+		for _, c := range r.Cams {
+			s += fmt.Sprintf(" %s:%.6f", c.Name, c.M)
+		}
+		out[i] = s
+	}
+	return out
+}
+
 // nested is W6 at 500 incidents, with the statements gridhub runs for a page of 50 and
 // of 500 counted behind the proxy.
 func (b *bench) nested(ctx context.Context) (*workload, error) {
@@ -152,6 +201,13 @@ func (b *bench) nested(ctx context.Context) (*workload, error) {
 		Gridhub: target{nameGridhub, b.request("POST", url, body)},
 		Bare:    target{nameBare, b.sqlBytes(bareNestedSQL, n)},
 	}
+	peers, notes, err := b.nestedPeers(ctx, "W6", n, rowStrings(hub), func(_ nestedShape, conn any) []string {
+		return rowStrings(peerIncidents(conn))
+	}, "allIncidents")
+	if err != nil {
+		return nil, err
+	}
+	w.Peers, w.Notes = peers, notes
 	w.stmts, w.Notes = b.statementNote(ctx, "W6", nestedQuery, w.Notes)
 	return w, nil
 }

@@ -17,7 +17,11 @@ func (r *results) targets(s *strings.Builder) {
 		fmt.Fprintf(s, "- %s: %s\n", verdict, fmt.Sprintf(format, args...))
 	}
 	missing := func(id, what string) {
-		fmt.Fprintf(s, "- not measured: %s %s (the workload was not timed)\n", id, what)
+		for _, o := range r.Workloads {
+			if o.ID == id { // run, but its check or set-up failed
+				fmt.Fprintf(s, "- not measured: %s %s (the workload was not timed)\n", id, what)
+			}
+		}
 	}
 
 	// atBoth says whether x's req/s is at least k times y's at every concurrency both ran.
