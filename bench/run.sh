@@ -4,7 +4,7 @@
 # against it, and bench/cmd/loadgen checking then timing every workload. The tables go to
 # bench/results/<date>-scale<N>.md (with the figures as .json beside them).
 #
-#   bash bench/run.sh                 scales 1 and 10, ~13 minutes on 2 cores
+#   bash bench/run.sh                 scales 1 and 10, ~30 minutes on 2 cores with every peer
 #   SCALES=100 bash bench/run.sh      seeds 1.1 million incidents first (~2-3 minutes)
 #   BENCH_DURATION=5s BENCH_ROUNDS=3  longer runs (each timed run, each round)
 #   BENCH_ONLY=W1,W3                  some workloads only
