@@ -4,11 +4,14 @@
 # against it, and bench/cmd/loadgen checking then timing every workload. The tables go to
 # bench/results/<date>-scale<N>.md (with the figures as .json beside them).
 #
-#   bash bench/run.sh                 scales 1 and 10, ~13 minutes on 2 cores
+#   bash bench/run.sh                 scales 1 and 10, ~30 minutes on 2 cores with every peer
 #   SCALES=100 bash bench/run.sh      seeds 1.1 million incidents first (~2-3 minutes)
 #   BENCH_DURATION=5s BENCH_ROUNDS=3  longer runs (each timed run, each round)
 #   BENCH_ONLY=W1,W3                  some workloads only
-#   PG_FEATURESERV=/path/pg_featureserv  also time pg_featureserv (O1-O3) on the same database
+#   PG_FEATURESERV=/path/pg_featureserv  also time pg_featureserv (O1-O3, and W1/W2/W4 at equal content)
+#   PG_TILESERV=/path/pg_tileserv        also time pg_tileserv (T1) on the same database
+#   GRIDHUB_BIN=/path/gridhub            time this gridhub binary instead of building the tree's
+#   BENCH_TAG=-before                    appended to the results' file names
 #   BENCH_DB_PREFIX=gridhub_bench_s   the benchmark databases' names, before the scale
 #
 # DATABASE_URL, when set, names the server to use (its database name is replaced by
@@ -57,7 +60,12 @@ echo "bench: building gridhub and the load driver"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=false
 [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null | grep -v ' bench/' || true)" ] && dirty=true
-go build -o bin/gridhub .
+gridhub_bin=bin/gridhub
+if [ -n "${GRIDHUB_BIN:-}" ]; then
+  gridhub_bin=$GRIDHUB_BIN commit="$commit (timing $GRIDHUB_BIN)"
+else
+  go build -o bin/gridhub .
+fi
 go build -o bin/gridhub-loadgen ./bench/cmd/loadgen
 
 peer=bench/peers/postgraphile
@@ -68,6 +76,13 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
   fi
 else
   echo "bench: node and npm are not installed: PostGraphile is left out" >&2
+fi
+# PostGraphile v5 needs Node >= 22: the npm package node@22 in its folder provides it; the
+# system's node only runs npm.
+peer5=bench/peers/postgraphile5
+if command -v npm >/dev/null && [ ! -x $peer5/node_modules/.bin/node ]; then
+  echo "bench: installing PostGraphile v5 and Node 22 (npm ci in $peer5)"
+  (cd $peer5 && npm ci --no-audit --no-fund --loglevel=error) || echo "bench: npm ci failed: PostGraphile v5 is left out" >&2
 fi
 
 # wait_ready NAME PID CURL-ARGS...: until curl succeeds, or the process dies, or 60 s pass.
@@ -108,10 +123,12 @@ for scale in $SCALES; do
   url=$(db_url "$BENCH_DB_PREFIX$scale")
   # The published demo keys (the load driver calls with command_center's); -if-empty
   # seeds nothing more.
-  DATABASE_URL=$url ./bin/gridhub seed -if-empty -scale "$scale" >/dev/null
+  DATABASE_URL=$url $gridhub_bin seed -if-empty -scale "$scale" >/dev/null
+  # W6's nearby cameras as a function PostGraphile exposes (the peers' W6 query reads it).
+  psql "$url" -qX -v ON_ERROR_STOP=1 -f bench/peers/nearby_cameras.sql
 
   port=$(./bin/gridhub-loadgen freeport)
-  GRIDHUB_ADDR=127.0.0.1:$port GRIDHUB_LOG_LEVEL=warn DATABASE_URL=$url ./bin/gridhub serve >"$work/gridhub.log" 2>&1 &
+  GRIDHUB_ADDR=127.0.0.1:$port GRIDHUB_LOG_LEVEL=warn DATABASE_URL=$url $gridhub_bin serve >"$work/gridhub.log" 2>&1 &
   gpid=$!
   pids+=("$gpid")
   wait_ready gridhub "$gpid" "http://127.0.0.1:$port/readyz"
@@ -133,6 +150,20 @@ for scale in $SCALES; do
     fi
   fi
 
+  if [ -x $peer5/node_modules/.bin/node ] && [ -f $peer5/node_modules/postgraphile/dist/cli-run.js ]; then
+    p5port=$(./bin/gridhub-loadgen freeport)
+    (cd $peer5 && DATABASE_URL=$url PORT=$p5port exec node_modules/.bin/node node_modules/postgraphile/dist/cli-run.js \
+      -C graphile.config.mjs) >"$work/postgraphile5.log" 2>&1 &
+    p5pid=$!
+    pids+=("$p5pid")
+    if wait_ready postgraphile5 "$p5pid" -X POST -H 'Content-Type: application/json' -d '{"query":"{__typename}"}' \
+      "http://127.0.0.1:$p5port/graphql"; then
+      peer_args+=(-postgraphile5 "http://127.0.0.1:$p5port/graphql" -postgraphile5-pid "$p5pid")
+    else
+      echo "bench: PostGraphile v5 did not start; left out" >&2
+    fi
+  fi
+
   fs_args=()
   if [ -n "${PG_FEATURESERV:-}" ]; then
     fport=$(./bin/gridhub-loadgen freeport)
@@ -149,13 +180,27 @@ for scale in $SCALES; do
     fi
   fi
 
+  if [ -n "${PG_TILESERV:-}" ]; then
+    tport=$(./bin/gridhub-loadgen freeport)
+    # gridhub's pool size (16) instead of its default 4; it serves every table with a geometry column.
+    (cd "$(dirname "$PG_TILESERV")" && DATABASE_URL=$url TS_HTTPHOST=127.0.0.1 TS_HTTPPORT=$tport TS_DBPOOLMAXCONNS=16 \
+      exec "$PG_TILESERV") >"$work/pg_tileserv.log" 2>&1 &
+    tpid=$!
+    pids+=("$tpid")
+    if wait_ready pg_tileserv "$tpid" "http://127.0.0.1:$tport/index.json"; then
+      fs_args+=(-tileserv "http://127.0.0.1:$tport" -tileserv-pid "$tpid")
+    else
+      echo "bench: pg_tileserv did not start; left out" >&2
+    fi
+  fi
+
   baseline=()
   [ "$scale" != 1 ] && [ -f "bench/results/$date-scale1.json" ] && baseline=(-baseline "bench/results/$date-scale1.json")
   echo "bench: scale $scale: gridhub on :$port (pid $gpid)"
   ./bin/gridhub-loadgen run -scale "$scale" -db "$url" \
-    -gridhub "http://127.0.0.1:$port" -gridhub-pid "$gpid" -gridhub-bin bin/gridhub -commit "$commit" -dirty="$dirty" \
+    -gridhub "http://127.0.0.1:$port" -gridhub-pid "$gpid" -gridhub-bin "$gridhub_bin" -commit "$commit" -dirty="$dirty" \
     "${peer_args[@]}" "${fs_args[@]}" "${baseline[@]}" -duration "$BENCH_DURATION" -rounds "$BENCH_ROUNDS" \
-    ${BENCH_ONLY:+-only "$BENCH_ONLY"} -out "bench/results/$date-scale$scale.md"
+    ${BENCH_ONLY:+-only "$BENCH_ONLY"} -out "bench/results/$date-scale$scale${BENCH_TAG:-}.md"
   stop
   if [ -s "$work/gridhub.log" ]; then
     echo "bench: gridhub's warnings at scale $scale:" >&2

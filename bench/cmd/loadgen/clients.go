@@ -16,12 +16,12 @@ import (
 
 // bench is what every workload needs: the servers, the database and the run's settings.
 type bench struct {
-	o           options
-	pool        *pgxpool.Pool
-	http        *http.Client
-	gridhub     proc
-	peer        *proc
-	featureserv *proc
+	o       options
+	pool    *pgxpool.Pool
+	http    *http.Client
+	gridhub proc
+	// peers are the other servers' processes, by target name (the ones started).
+	peers map[string]*proc
 }
 
 // openPool opens the bare SQL's pool with the session settings gridhub's store uses, so
@@ -78,8 +78,8 @@ func (b *bench) send(ctx context.Context, method, url string, body []byte, buf *
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	// gridhub's servers are called with the benchmark's key; PostGraphile takes none.
-	if b.o.Peer == "" || !strings.HasPrefix(url, b.o.Peer) {
+	// gridhub's servers are called with the benchmark's key; the peers take none.
+	if !b.isPeer(url) {
 		req.Header.Set("Authorization", "Bearer "+b.o.Key)
 	}
 	resp, err := b.http.Do(req)
@@ -99,6 +99,15 @@ func (b *bench) send(ctx context.Context, method, url string, body []byte, buf *
 		return fmt.Errorf("%s: %.500s", url, buf.Bytes())
 	}
 	return nil
+}
+
+func (b *bench) isPeer(url string) bool {
+	for _, p := range []string{b.o.Peer, b.o.Peer5, b.o.Featureserv, b.o.Tileserv} {
+		if p != "" && strings.HasPrefix(url, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // fetch is send for the correctness checks: it returns the answer.

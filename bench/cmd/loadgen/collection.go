@@ -53,20 +53,24 @@ func (b *bench) square(ctx context.Context, table string, n int) (box, int, erro
 type layerSQL struct {
 	layer        model.Layer
 	table, props string
+	// featureserv is the columns pg_featureserv is asked for (properties=): the ones
+	// behind gridhub's properties (overdue, computed, and the constant layer have none),
+	// and id, without which it writes no feature id (it then writes it as a property too).
+	featureserv string
 }
 
 const overdueSQL = `(t.status NOT IN ('RESOLVED', 'CLOSED', 'REJECTED') AND t.due_at < now())`
 
 var (
 	gridLayer = layerSQL{model.LayerGrid, "grids",
-		`(SELECT row_to_json(o) FROM (SELECT 'GRID'::text AS layer, t.name, t.code, t.level, t.population, t.households) o)`}
+		`(SELECT row_to_json(o) FROM (SELECT 'GRID'::text AS layer, t.name, t.code, t.level, t.population, t.households) o)`, "id,name,code,level,population,households"}
 	cameraLayer = layerSQL{model.LayerCamera, "cameras",
-		`(SELECT row_to_json(o) FROM (SELECT 'CAMERA'::text AS layer, t.name, t.code, t.kind, t.status, t.heading) o)`}
+		`(SELECT row_to_json(o) FROM (SELECT 'CAMERA'::text AS layer, t.name, t.code, t.kind, t.status, t.heading) o)`, ""}
 	servicePointLayer = layerSQL{model.LayerServicePoint, "service_points",
-		`(SELECT row_to_json(o) FROM (SELECT 'SERVICE_POINT'::text AS layer, t.name, t.kind, t.address, t.phone, t.opening_hours AS "openingHours") o)`}
+		`(SELECT row_to_json(o) FROM (SELECT 'SERVICE_POINT'::text AS layer, t.name, t.kind, t.address, t.phone, t.opening_hours AS "openingHours") o)`, ""}
 	incidentLayer = layerSQL{model.LayerIncident, "incidents",
 		`(SELECT row_to_json(o) FROM (SELECT 'INCIDENT'::text AS layer, t.title AS name, t.code, t.category, t.status, t.source, ` +
-			`t.priority, t.reported_at AS "reportedAt", t.due_at AS "dueAt", ` + overdueSQL + ` AS overdue) o)`}
+			`t.priority, t.reported_at AS "reportedAt", t.due_at AS "dueAt", ` + overdueSQL + ` AS overdue) o)`, "id,title,code,category,status,source,priority,reported_at,due_at"}
 )
 
 // globalIDSQL is model.GlobalID in SQL: base64url, unpadded, of "LAYER:id".
@@ -137,9 +141,20 @@ func (b *bench) collection(ctx context.Context, id, title string, l layerSQL, n 
 	if err != nil {
 		return nil, err
 	}
-	w.Peer = peer
+	if peer != nil {
+		w.Peers = append(w.Peers, *peer)
+	}
 	if note != "" {
-		w.Notes = append(w.Notes, note)
+		w.Notes = append(w.Notes, id+": "+note)
+	}
+	if b.o.Featureserv != "" && l.featureserv != "" {
+		bbox := fmt.Sprintf("%.7f,%.7f,%.7f,%.7f", x[0], x[1], x[2], x[3])
+		fs, note, err := b.featureservPeer(ctx, l.table, bbox, l.featureserv, ids(bare))
+		if err != nil {
+			return nil, err
+		}
+		w.Peers = append(w.Peers, *fs)
+		w.Notes = append(w.Notes, id+": "+note)
 	}
 	return w, nil
 }

@@ -60,6 +60,13 @@ type options struct {
 	Peer        string // PostGraphile's /graphql URL; empty: no peer
 	PeerPID     int
 	PeerQueries string
+	// Peer5 is PostGraphile v5's /graphql URL (the nested workloads); empty: no peer.
+	Peer5        string
+	Peer5PID     int
+	Peer5Queries string
+	// Tileserv is pg_tileserv's base URL, serving the same database (T1); empty: not measured.
+	Tileserv    string
+	TileservPID int
 	// Featureserv is pg_featureserv's base URL, serving the same database (O1-O3); empty:
 	// not measured.
 	Featureserv    string
@@ -84,6 +91,11 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.DB, "db", "", "the benchmark database's URL")
 	fs.StringVar(&o.Peer, "postgraphile", "", "PostGraphile's GraphQL URL (empty: leave the peer out)")
 	fs.IntVar(&o.PeerPID, "postgraphile-pid", 0, "PostGraphile's process id, for its CPU")
+	fs.StringVar(&o.Peer5, "postgraphile5", "", "PostGraphile v5's GraphQL URL (empty: leave it out)")
+	fs.IntVar(&o.Peer5PID, "postgraphile5-pid", 0, "PostGraphile v5's process id, for its CPU")
+	fs.StringVar(&o.Peer5Queries, "queries5", "bench/peers/postgraphile5/queries", "PostGraphile v5's query per workload")
+	fs.StringVar(&o.Tileserv, "tileserv", "", "pg_tileserv's base URL (empty: leave it out of T1)")
+	fs.IntVar(&o.TileservPID, "tileserv-pid", 0, "pg_tileserv's process id, for its CPU")
 	fs.StringVar(&o.Featureserv, "featureserv", "", "pg_featureserv's base URL (empty: leave it out of O1-O3)")
 	fs.IntVar(&o.FeatureservPID, "featureserv-pid", 0, "pg_featureserv's process id, for its CPU")
 	fs.StringVar(&o.PeerQueries, "queries", "bench/peers/postgraphile/queries", "PostGraphile's query per workload")

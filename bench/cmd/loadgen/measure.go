@@ -19,9 +19,9 @@ type target struct {
 type workload struct {
 	ID, Title     string
 	Gridhub, Bare target
-	Peer          *target // PostGraphile: closed-loop runs only
-	Conc          []int   // closed-loop concurrencies
-	Check         string  // what the check compared
+	Peers         []target // PostGraphile v4 and v5, pg_featureserv, pg_tileserv: closed-loop runs only
+	Conc          []int    // closed-loop concurrencies
+	Check         string   // what the check compared
 	Notes         []string
 	stmts         map[int]int                     // W6: SQL statements per request by page size
 	after         func(ctx context.Context) error // tidies up after the runs (W7)
@@ -47,10 +47,11 @@ type outcome struct {
 	CPUSeconds float64
 	Requests   int
 	// AllocMB and GCs are what gridhub's Go runtime allocated and collected meanwhile.
-	AllocMB        float64
-	GCs            float64
-	PeerCPUSeconds float64
-	PeerRequests   int
+	AllocMB float64
+	GCs     float64
+	// PeerCPUSeconds and PeerRequests are each peer's, by name.
+	PeerCPUSeconds map[string]float64
+	PeerRequests   map[string]int
 	// PeakRSSMB is gridhub's peak RSS during its runs, by closed-loop concurrency
 	// (0: the open-model runs).
 	PeakRSSMB  map[int]float64
@@ -74,11 +75,9 @@ func (b *bench) logf(format string, args ...any) {
 func (b *bench) measure(ctx context.Context, w *workload) *outcome {
 	o := &outcome{ID: w.ID, Title: w.Title, Check: w.Check, Conc: w.Conc, Notes: w.Notes,
 		ReqPerSec: map[string]map[int]float64{}, Latency: map[string]quantiles{},
-		PeakRSSMB: map[int]float64{}, Errors: map[string]int{}, Statements: w.stmts}
-	targets := []target{w.Gridhub, w.Bare}
-	if w.Peer != nil {
-		targets = append(targets, *w.Peer)
-	}
+		PeakRSSMB: map[int]float64{}, Errors: map[string]int{}, Statements: w.stmts,
+		PeerCPUSeconds: map[string]float64{}, PeerRequests: map[string]int{}}
+	targets := append([]target{w.Gridhub, w.Bare}, w.Peers...)
 	fail := func(t target, n int, err error) {
 		if n > 0 {
 			o.Errors[t.name] += n
@@ -168,14 +167,9 @@ func (b *bench) measure(ctx context.Context, w *workload) *outcome {
 // watch runs f, adding the server's CPU time to the outcome and, for gridhub, noting its
 // peak RSS during f under key.
 func (b *bench) watch(o *outcome, t target, key int, f func()) {
-	var p *proc
-	switch t.name {
-	case nameGridhub:
+	p := b.peers[t.name]
+	if t.name == nameGridhub {
 		p = &b.gridhub
-	case namePeer:
-		p = b.peer
-	case nameFeatureserv:
-		p = b.featureserv
 	}
 	if p == nil {
 		f()
@@ -200,7 +194,7 @@ func (b *bench) watch(o *outcome, t target, key int, f func()) {
 		if t.name == nameGridhub {
 			o.CPUSeconds += c1 - c0
 		} else {
-			o.PeerCPUSeconds += c1 - c0
+			o.PeerCPUSeconds[t.name] += c1 - c0
 		}
 	}
 	if t.name == nameGridhub {
@@ -214,8 +208,9 @@ func (b *bench) tally(o *outcome, t target, n int) {
 	switch t.name {
 	case nameGridhub:
 		o.Requests += n
-	case namePeer, nameFeatureserv:
-		o.PeerRequests += n
+	case nameBare:
+	default:
+		o.PeerRequests[t.name] += n
 	}
 }
 
@@ -223,9 +218,11 @@ func (b *bench) tally(o *outcome, t target, n int) {
 const (
 	nameGridhub = "gridhub"
 	nameBare    = "bare SQL"
-	namePeer    = "PostGraphile"
-	// nameFeatureserv is the OGC workloads' peer.
+	namePeer    = "PostGraphile"    // v4
+	namePeer5   = "PostGraphile v5" // without PostGIS filters: the nested workloads
+	// nameFeatureserv is the OGC workloads' peer, and W1, W2 and W4's at equal content.
 	nameFeatureserv = "pg_featureserv"
+	nameTileserv    = "pg_tileserv"
 )
 
 func median(xs []float64) float64 {

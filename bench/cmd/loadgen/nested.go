@@ -118,6 +118,55 @@ func incidentRows(nodes []incidentNode) []incidentRow {
 	return out
 }
 
+// peerIncidents decodes PostGraphile's W6 answer (bench/peers/*/queries/w6.graphql).
+func peerIncidents(conn any) []incidentRow {
+	raw, _ := json.Marshal(conn)
+	var c struct {
+		Nodes []struct {
+			Code         string
+			GridByGridID *struct {
+				Code           string
+				GridByParentID *struct{ Code string }
+			} `json:"gridByGridId"`
+			NearbyCameras struct {
+				Nodes []struct {
+					DistanceMeters float64
+					Name           string
+				}
+			}
+		}
+	}
+	_ = json.Unmarshal(raw, &c)
+	var out []incidentRow
+	for _, n := range c.Nodes {
+		row := incidentRow{Code: n.Code}
+		if g := n.GridByGridID; g != nil {
+			row.Grid = g.Code + "/"
+			if g.GridByParentID != nil {
+				row.Grid += g.GridByParentID.Code
+			}
+		}
+		for _, cam := range n.NearbyCameras.Nodes {
+			row.Cams = append(row.Cams, nearCamera{cam.Name, cam.DistanceMeters})
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// rowStrings writes W6's rows for comparison, distances to the micrometre.
+func rowStrings(rows []incidentRow) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		s := r.Code + " " + r.Grid
+		for _, c := range r.Cams {
+			s += fmt.Sprintf(" %s:%.6f", c.Name, c.M)
+		}
+		out[i] = s
+	}
+	return out
+}
+
 // nested is W6 at 500 incidents, with the statements gridhub runs for a page of 50 and
 // of 500 counted behind the proxy.
 func (b *bench) nested(ctx context.Context) (*workload, error) {
@@ -152,22 +201,14 @@ func (b *bench) nested(ctx context.Context) (*workload, error) {
 		Gridhub: target{nameGridhub, b.request("POST", url, body)},
 		Bare:    target{nameBare, b.sqlBytes(bareNestedSQL, n)},
 	}
-	counts, err := b.countStatements(ctx, []int{50, 500})
+	peers, notes, err := b.nestedPeers(ctx, "W6", n, rowStrings(hub), func(_ nestedShape, conn any) []string {
+		return rowStrings(peerIncidents(conn))
+	}, "allIncidents")
 	if err != nil {
-		w.Notes = append(w.Notes, "W6 statements per request: not counted: "+err.Error())
-	} else {
-		var parts []string
-		for _, k := range []int{50, 500} {
-			parts = append(parts, fmt.Sprintf("%d at %d incidents", counts[k], k))
-		}
-		verdict := "the same"
-		if counts[50] != counts[500] {
-			verdict = "NOT the same"
-		}
-		w.Notes = append(w.Notes, fmt.Sprintf("W6 SQL statements per request (counted on the wire by a proxy; the audit log's batched writes "+
-			"and the cached API-key lookup are not the request's own and are left out): %s — %s", strings.Join(parts, ", "), verdict))
+		return nil, err
 	}
-	w.stmts = counts
+	w.Peers, w.Notes = peers, notes
+	w.stmts, w.Notes = b.statementNote(ctx, "W6", nestedQuery, w.Notes)
 	return w, nil
 }
 
@@ -178,9 +219,9 @@ func offPath(sql string) bool {
 	return strings.Contains(sql, "audit_log") || strings.Contains(sql, "api_keys")
 }
 
-// countStatements starts a second gridhub behind the counting proxy and asks W6 for each
-// page size three times; every time must cost the same number of statements.
-func (b *bench) countStatements(ctx context.Context, sizes []int) (map[int]int, error) {
+// countStatements starts a second gridhub behind the counting proxy and asks query (with
+// $n) for each page size three times; every time must cost the same number of statements.
+func (b *bench) countStatements(ctx context.Context, query string, sizes []int) (map[int]int, error) {
 	px, err := newStmtProxy(b.o.DB)
 	if err != nil {
 		return nil, err
@@ -192,7 +233,7 @@ func (b *bench) countStatements(ctx context.Context, sizes []int) (map[int]int, 
 	}
 	defer srv.stop()
 	ask := func(n int) error {
-		_, err := b.fetch(ctx, "POST", srv.url+"/graphql", gql(nestedQuery, map[string]any{"n": n}))
+		_, err := b.fetch(ctx, "POST", srv.url+"/graphql", gql(query, map[string]any{"n": n}))
 		return err
 	}
 	if err := ask(1); err != nil { // the key lookup and statement preparation out of the way

@@ -72,35 +72,57 @@ func (b *bench) ogcItems(ctx context.Context, id, title string, l ogcLayer, n in
 		w.Notes = append(w.Notes, "pg_featureserv was not measured (bench/run.sh starts it when PG_FEATURESERV names its binary)")
 		return w, nil
 	}
-	fsURL := fmt.Sprintf("%s/collections/public.%s/items.json?bbox=%s&limit=%d", b.o.Featureserv, l.table, bbox, ogcLimit)
+	peer, note, err := b.featureservPeer(ctx, l.table, bbox, "", ids(hub))
+	if err != nil {
+		return nil, err
+	}
+	w.Peers = append(w.Peers, *peer)
+	w.Notes = append(w.Notes, id+": "+note)
+	return w, nil
+}
+
+// featureservPeer is pg_featureserv's request for the features of table in bbox, with
+// the properties named (empty: every column), checked to return the ids want.
+func (b *bench) featureservPeer(ctx context.Context, table, bbox, properties string, want []int64) (*target, string, error) {
+	fsURL := fmt.Sprintf("%s/collections/public.%s/items.json?bbox=%s&limit=%d", b.o.Featureserv, table, bbox, ogcLimit)
+	if properties != "" {
+		fsURL += "&properties=" + properties
+	}
 	peer, err := b.fetch(ctx, "GET", fsURL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("pg_featureserv: %w", err)
+		return nil, "", fmt.Errorf("pg_featureserv: %w", err)
 	}
 	var fc struct {
 		Features []struct {
-			ID any `json:"id"`
+			ID         any            `json:"id"`
+			Properties map[string]any `json:"properties"`
 		}
 	}
 	if err := json.Unmarshal(peer, &fc); err != nil {
-		return nil, fmt.Errorf("pg_featureserv's answer: %w", err)
+		return nil, "", fmt.Errorf("pg_featureserv's answer: %w", err)
 	}
 	var fsIDs []int64
 	for _, f := range fc.Features {
 		// A number, or its text: pg_featureserv writes the key as a string.
 		v, err := strconv.ParseInt(strings.Trim(fmt.Sprint(f.ID), `"`), 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("pg_featureserv feature id %v is not a row id", f.ID)
+			return nil, "", fmt.Errorf("pg_featureserv feature id %v is not a row id", f.ID)
 		}
 		fsIDs = append(fsIDs, v)
 	}
 	slices.Sort(fsIDs)
-	if want := ids(hub); !slices.Equal(fsIDs, want) {
-		return nil, fmt.Errorf("pg_featureserv returns %d %s, gridhub %d, not the same ids", len(fsIDs), l.table, len(want))
+	if !slices.Equal(fsIDs, want) {
+		return nil, "", fmt.Errorf("pg_featureserv returns %d %s, gridhub %d, not the same ids", len(fsIDs), table, len(want))
 	}
-	w.Peer = &target{nameFeatureserv, b.request("GET", fsURL, nil)}
-	w.Notes = append(w.Notes, fmt.Sprintf("pg_featureserv (public.%s, every column as a property): the same %d ids, %d bytes", l.table, len(fsIDs), len(peer)))
-	return w, nil
+	what := "every column as a property"
+	if properties != "" {
+		if len(fc.Features) > 0 && len(fc.Features[0].Properties) != len(strings.Split(properties, ",")) {
+			return nil, "", fmt.Errorf("pg_featureserv writes %d properties, not the %s asked for", len(fc.Features[0].Properties), properties)
+		}
+		what = "properties=" + properties
+	}
+	note := fmt.Sprintf("pg_featureserv (public.%s, %s): the same %d ids, %d bytes", table, what, len(fsIDs), len(peer))
+	return &target{nameFeatureserv, b.request("GET", fsURL, nil)}, note, nil
 }
 
 // sameItems checks that gridhub's FeatureCollection holds the bare SQL's numberMatched and

@@ -31,12 +31,11 @@ func measureAll(ctx context.Context, o options) error {
 		return err
 	}
 	defer pool.Close()
-	b := &bench{o: o, pool: pool, http: newHTTPClient(), gridhub: proc{o.GridhubPID}}
-	if o.PeerPID != 0 {
-		b.peer = &proc{o.PeerPID}
-	}
-	if o.FeatureservPID != 0 {
-		b.featureserv = &proc{o.FeatureservPID}
+	b := &bench{o: o, pool: pool, http: newHTTPClient(), gridhub: proc{o.GridhubPID}, peers: map[string]*proc{}}
+	for name, pid := range map[string]int{namePeer: o.PeerPID, namePeer5: o.Peer5PID, nameFeatureserv: o.FeatureservPID, nameTileserv: o.TileservPID} {
+		if pid != 0 {
+			b.peers[name] = &proc{pid}
+		}
 	}
 	// Reports left by an interrupted run would sit in the read workloads' boxes.
 	if err := b.tidyReports(ctx); err != nil {
@@ -63,11 +62,14 @@ func measureAll(ctx context.Context, o options) error {
 			return b.collection(ctx, "W2", "large bbox, ~5,000 incidents (featureCollection)", incidentLayer, 5000)
 		}},
 		{"W3", b.tile},
+		{"T1", b.trimmedTile},
 		{"W4", func(ctx context.Context) (*workload, error) {
 			return b.collection(ctx, "W4", "~200 grid polygons, all levels (featureCollection)", gridLayer, 200)
 		}},
 		{"W5", b.screen},
 		{"W6", b.nested},
+		{"N1", b.nested1},
+		{"N2", b.nested2},
 		{"W7", b.report},
 		{"O1", func(ctx context.Context) (*workload, error) {
 			return b.ogcItems(ctx, "O1", "OGC items?bbox=, ~100 incidents", ogcIncidents, 100)

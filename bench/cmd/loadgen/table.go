@@ -10,6 +10,11 @@ import (
 // for the W workloads (O1-O3 time it in the same rounds); gridhub's target is twice as many.
 var featureserv = map[string]float64{"W1": 1150, "W2": 38, "W4": 540}
 
+// peerNames are the peers in the order the table lists them, with their short names.
+var peerNames = []struct{ name, short string }{
+	{namePeer, "PG4"}, {namePeer5, "PG5"}, {nameFeatureserv, "pg_fs"}, {nameTileserv, "pg_ts"},
+}
+
 // markdown renders the run: the summary table, the checks, the targets and the notes.
 func (r *results) markdown() string {
 	var s strings.Builder
@@ -20,7 +25,9 @@ func (r *results) markdown() string {
 		dirty = " (built from a working tree with uncommitted changes)"
 	}
 	fmt.Fprintf(&s, "Machine: %s, %d cores, %.1f GB, Linux %s; PostgreSQL %s, PostGIS %s; %s; gridhub %s%s. "+
-		"gridhub, PostgreSQL, PostGraphile and the load driver share the cores.\n\n",
+		"gridhub, PostgreSQL, the peers and the load driver share the cores. Peers: PG4 PostGraphile v4, PG5 PostGraphile v5, "+
+		"pg_fs pg_featureserv (W1, W2, W4: asked with properties= for the columns behind gridhub's properties; O: every column), "+
+		"pg_ts pg_tileserv (the same attributes).\n\n",
 		m.CPU, m.Cores, m.MemoryGB, m.Kernel, m.PostgreSQL, m.PostGIS, m.Go, m.Commit, dirty)
 	fmt.Fprintf(&s, "Each timed run lasts %s; %d rounds interleave gridhub, the bare SQL and PostGraphile. "+
 		"req/s: closed loop, median of the rounds. Latency: open model at the rate shown (half the slower of gridhub and "+
@@ -28,7 +35,7 @@ func (r *results) markdown() string {
 		"the median over the rounds of that round's ratio. "+
 		"CPU and peak RSS are gridhub's own process over its runs of the workload.\n\n", r.Duration, r.Rounds, "8 (W7: 16)")
 
-	s.WriteString("| workload | gridhub req/s c=8 | c=32 | open rate req/s | p50 ms | p90 ms | p99 ms | bytes | bare SQL p50 ms | gridhub / bare p50 | bare SQL req/s c=8 | peer req/s c=8 / c=32 (PostGraphile; pg_featureserv for O) | gridhub CPU s (ms/req) | alloc MB/req | peak RSS MB | errors |\n")
+	s.WriteString("| workload | gridhub req/s c=8 | c=32 | open rate req/s | p50 ms | p90 ms | p99 ms | bytes | bare SQL p50 ms | gridhub / bare p50 | bare SQL req/s c=8 | peers req/s c=8 / c=32 | gridhub CPU s (ms/req) | alloc MB/req | peak RSS MB | errors |\n")
 	s.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, o := range r.Workloads {
 		if o.Err != "" {
@@ -36,12 +43,15 @@ func (r *results) markdown() string {
 			continue
 		}
 		g, bare := o.Latency[nameGridhub], o.Latency[nameBare]
-		peer := "—"
-		if pr, ok := o.ReqPerSec[namePeer]; ok {
-			peer = fmt.Sprintf("%s / %s", rate(pr[8]), rate(pr[32]))
+		var ps []string
+		for _, p := range peerNames {
+			if pr, ok := o.ReqPerSec[p.name]; ok {
+				ps = append(ps, fmt.Sprintf("%s %s / %s", p.short, rate(pr[8]), rate(pr[32])))
+			}
 		}
-		if pr, ok := o.ReqPerSec[nameFeatureserv]; ok {
-			peer = fmt.Sprintf("pg_featureserv %s / %s", rate(pr[8]), rate(pr[32]))
+		peer := "—"
+		if len(ps) > 0 {
+			peer = strings.Join(ps, "; ")
 		}
 		cpu, alloc := "—", "—"
 		if o.Requests > 0 {
@@ -88,7 +98,7 @@ func (r *results) detail(s *strings.Builder) {
 		if o.Err != "" {
 			continue
 		}
-		for _, t := range []string{nameGridhub, nameBare, namePeer} {
+		for _, t := range []string{nameGridhub, nameBare, namePeer, namePeer5, nameFeatureserv, nameTileserv} {
 			byC, ok := o.ReqPerSec[t]
 			if !ok {
 				continue
