@@ -230,7 +230,7 @@ func TestCoarsenedIncidentsCannotBeObservedLive(t *testing.T) {
 		waitListening(t, c.api)
 		waitSubscribers(t, c.api, len(subs)+1)
 		c.exec(`UPDATE incidents SET status = 'REPORTED' WHERE id = 1`)
-		if err := c.db.Store.TransitionIncident(context.Background(), 1, model.StatusAccepted, nil, "测试"); err != nil {
+		if err := c.db.Store.TransitionIncident(context.Background(), 1, model.StatusAccepted, nil, "测试", nil); err != nil {
 			t.Fatal(err)
 		}
 		got := map[string]string{}

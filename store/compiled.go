@@ -100,6 +100,10 @@ var jsonColumns = map[model.Layer]map[string]jsonColumn{
 	model.LayerIncident: {"id": {"", jsonID}, "layer": {"", jsonLayer}, "name": {"t.title", jsonString}, "code": {"t.code", jsonString},
 		"category": {"t.category", jsonString}, "source": {"t.source", jsonString}, "status": {"t.status", jsonString},
 		"priority": {"t.priority::int", jsonInt}, "overdue": {overdueSQL, jsonBool}, "description": {"t.description", jsonString}},
+	model.LayerWorker: {"id": {"", jsonID}, "layer": {"", jsonLayer}, "name": {"t.name", jsonString}, "code": {"t.code", jsonString},
+		"onDuty": {"t.on_duty", jsonBool}, "phone": {"t.phone", jsonString}},
+	model.LayerVisit: {"id": {"", jsonID}, "layer": {"", jsonLayer}, "name": {visitNameSQL, jsonString}, "kind": {"t.kind", jsonString},
+		"note": {"t.note", jsonString}},
 }
 
 // CanCompile reports whether field of layer l can be written by a compiled selection.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +32,10 @@ type Store struct {
 	pool       *pgxpool.Pool
 	categories categoryCache
 	denseTiles tileMemory
+	partitions partitionCache
+	reachMu    sync.Mutex
+	reachBox   *[4]float64
+	now        func() time.Time
 }
 
 // Options tunes the pool. Zero values take the defaults noted on each field.
@@ -43,6 +48,9 @@ type Options struct {
 	ApplicationName   string        // "gridhub"
 	HealthCheckPeriod time.Duration // 15s
 	Tracer            pgx.QueryTracer
+	// Now is the clock of what "now" means to the store's answers that depend on it (fresh
+	// positions, visit coverage); time.Now when nil. Tests pin it.
+	Now func() time.Time
 }
 
 // Open connects to url and checks the database answers.
@@ -103,8 +111,14 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return &Store{pool: pool}, nil
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Store{pool: pool, now: o.Now}, nil
 }
+
+// Now is the store's clock (Options.Now).
+func (s *Store) Now() time.Time { return s.now() }
 
 // Close closes the pool.
 func (s *Store) Close() { s.pool.Close() }
