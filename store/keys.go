@@ -21,9 +21,9 @@ type APIKey struct {
 	// WorkerCode, when set on PutKey, names the worker instead of WorkerID; the key is then
 	// fenced to the community of the worker's main grid.
 	WorkerCode *string
-	CreatedAt time.Time
-	ExpiresAt *time.Time
-	RevokedAt *time.Time
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
 }
 
 // ErrKeyExists is a prefix collision (one in four billion): draw another key.
