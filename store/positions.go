@@ -246,7 +246,8 @@ WITH p AS (
 ), lines AS (
     SELECT ST_MakeLine(geom ORDER BY at) AS line FROM pieces GROUP BY piece HAVING count(*) > 1
 ), g AS (
-    SELECT ST_Transform(ST_Simplify(ST_Transform(ST_Collect(line), 32649), $5, true), 4326) AS geom FROM lines
+    SELECT CASE WHEN $5 > 0 THEN ST_Transform(ST_Simplify(ST_Transform(ST_Collect(line), 32649), $5, true), 4326)
+           ELSE ST_Collect(line) END AS geom FROM lines
 )
 SELECT (SELECT count(*) FROM p), (SELECT count(*) FILTER (WHERE jump) FROM p),
        (SELECT coalesce(sum(ST_Distance(geom::geography, prev::geography)), 0) FROM s WHERE dt <= $4::interval),

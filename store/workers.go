@@ -106,19 +106,19 @@ var ErrOutsideGrids = errors.New("the place lies in no grid within reach")
 // the visit filed first, another payload is ErrIdempotencyConflict. A building must be
 // one the caller may see (else ErrNotFound), a point must lie in a GRID it may see.
 func (s *Store) RecordVisit(ctx context.Context, v VisitInput) (*model.Visit, error) {
-	p := args{v.Worker, v.Building, v.Lon, v.Lat, v.At, string(v.Kind), v.Note, v.Key, v.Hash}
+	p := args{v.Worker, v.Building, v.At, string(v.Kind), v.Note, v.Key, v.Hash}
 	var place string
 	if v.Building != nil {
 		conds := append([]string{"t.id = $2"}, scopeWhere(ctx, model.LayerBuilding, &p)...)
 		place = `SELECT t.grid_id, ST_PointOnSurface(t.geom) AS geom FROM buildings t WHERE ` + and(conds)
 	} else {
-		conds := append([]string{"t.level = 'GRID'", "ST_Intersects(t.geom, ST_SetSRID(ST_MakePoint($3, $4), 4326))"},
-			scopeWhere(ctx, model.LayerGrid, &p)...)
-		place = `SELECT t.id AS grid_id, ST_SetSRID(ST_MakePoint($3, $4), 4326) AS geom FROM grids t WHERE ` + and(conds) + ` ORDER BY t.code LIMIT 1`
+		pt := "ST_SetSRID(ST_MakePoint(" + p.add(v.Lon) + ", " + p.add(v.Lat) + "), 4326)"
+		conds := append([]string{"t.level = 'GRID'", "ST_Intersects(t.geom, " + pt + ")"}, scopeWhere(ctx, model.LayerGrid, &p)...)
+		place = `SELECT t.id AS grid_id, ` + pt + ` AS geom FROM grids t WHERE ` + and(conds) + ` ORDER BY t.code LIMIT 1`
 	}
 	q := `WITH place AS (` + place + `)
-INSERT INTO visits (worker_id, grid_id, building_id, at, kind, note, geom, idempotency_key, payload_hash)
-SELECT $1, grid_id, $2, $5, $6, $7, geom, $8, $9 FROM place
+INSERT INTO visits AS t (worker_id, grid_id, building_id, at, kind, note, geom, idempotency_key, payload_hash)
+SELECT $1, grid_id, $2, $3, $4, $5, geom, $6, $7 FROM place
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING ` + layers[model.LayerVisit].cols
 	rows, err := s.pool.Query(ctx, q, p...)
