@@ -304,6 +304,7 @@ type ComplexityRoot struct {
 		Stats              func(childComplexity int, area *AreaInput, gridCode *string) int
 		SuggestAssignees   func(childComplexity int, incidentID string, first *int) int
 		Visits             func(childComplexity int, area *AreaInput, from *time.Time, to *time.Time, first *int, after *string) int
+		WorkFigures        func(childComplexity int, gridCode *string, from *time.Time, to *time.Time) int
 		Workers            func(childComplexity int, area *AreaInput, onDuty *bool, first *int, after *string) int
 	}
 
@@ -377,6 +378,18 @@ type ComplexityRoot struct {
 	VisitEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	WorkFigures struct {
+		Buildings              func(childComplexity int) int
+		IncidentsFoundOnPatrol func(childComplexity int) int
+		MedianMinutesToAccept  func(childComplexity int) int
+		MedianMinutesToClose   func(childComplexity int) int
+		OnDutyHours            func(childComplexity int) int
+		PatrolKilometres       func(childComplexity int) int
+		VisitCoverage          func(childComplexity int) int
+		VisitedBuildings       func(childComplexity int) int
+		Visits                 func(childComplexity int) int
 	}
 }
 
@@ -1644,6 +1657,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Visits(childComplexity, args["area"].(*AreaInput), args["from"].(*time.Time), args["to"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
+	case "Query.workFigures":
+		if e.ComplexityRoot.Query.WorkFigures == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workFigures_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WorkFigures(childComplexity, args["gridCode"].(*string), args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Query.workers":
 		if e.ComplexityRoot.Query.Workers == nil {
 			break
@@ -1949,6 +1973,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.VisitEdge.Node(childComplexity), true
+
+	case "WorkFigures.buildings":
+		if e.ComplexityRoot.WorkFigures.Buildings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.Buildings(childComplexity), true
+	case "WorkFigures.incidentsFoundOnPatrol":
+		if e.ComplexityRoot.WorkFigures.IncidentsFoundOnPatrol == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.IncidentsFoundOnPatrol(childComplexity), true
+	case "WorkFigures.medianMinutesToAccept":
+		if e.ComplexityRoot.WorkFigures.MedianMinutesToAccept == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.MedianMinutesToAccept(childComplexity), true
+	case "WorkFigures.medianMinutesToClose":
+		if e.ComplexityRoot.WorkFigures.MedianMinutesToClose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.MedianMinutesToClose(childComplexity), true
+	case "WorkFigures.onDutyHours":
+		if e.ComplexityRoot.WorkFigures.OnDutyHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.OnDutyHours(childComplexity), true
+	case "WorkFigures.patrolKilometres":
+		if e.ComplexityRoot.WorkFigures.PatrolKilometres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.PatrolKilometres(childComplexity), true
+	case "WorkFigures.visitCoverage":
+		if e.ComplexityRoot.WorkFigures.VisitCoverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.VisitCoverage(childComplexity), true
+	case "WorkFigures.visitedBuildings":
+		if e.ComplexityRoot.WorkFigures.VisitedBuildings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.VisitedBuildings(childComplexity), true
+	case "WorkFigures.visits":
+		if e.ComplexityRoot.WorkFigures.Visits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.Visits(childComplexity), true
 
 	}
 	return 0, false
@@ -2592,6 +2671,37 @@ extend type Mutation {
   """
   recordVisit(input: RecordVisitInput!, idempotencyKey: String!): Visit!
 }
+
+"""
+The grid workers' work (考核) in a unit over a period. Counts and sums add up over a
+unit's children; visitCoverage is the ratio of the summed parts, not an average of ratios.
+"""
+type WorkFigures {
+  "Length of the patrols of the workers whose main grid lies in the unit (tracks as GridWorker.track builds them)."
+  patrolKilometres: Float! @layer(is: WORKER)
+  "Time covered by those patrols."
+  onDutyHours: Float! @layer(is: WORKER)
+  visits: Int! @layer(is: VISIT)
+  "Buildings visited at least once in the period."
+  visitedBuildings: Int! @layer(is: VISIT)
+  buildings: Int! @layer(is: BUILDING)
+  "visitedBuildings / buildings; null without buildings."
+  visitCoverage: Float @layer(is: VISIT)
+  "Incidents reported in the period with source GRID_PATROL."
+  incidentsFoundOnPatrol: Int! @layer(is: INCIDENT)
+  "Median minutes from report to acceptance, of the incidents reported in the period."
+  medianMinutesToAccept: Float @layer(is: INCIDENT)
+  "Median minutes from report to closing, of the incidents reported in the period and closed."
+  medianMinutesToClose: Float @layer(is: INCIDENT)
+}
+
+extend type Query {
+  """
+  The workers' figures in the unit gridCode (the district when null) from..to (at most 366
+  days; by default the 30 days up to now).
+  """
+  workFigures(gridCode: String, from: DateTime, to: DateTime): WorkFigures!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3206,6 +3316,30 @@ func (ec *executionContext) childFields_VisitEdge(ctx context.Context, field gra
 		return ec.fieldContext_VisitEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VisitEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "patrolKilometres":
+		return ec.fieldContext_WorkFigures_patrolKilometres(ctx, field)
+	case "onDutyHours":
+		return ec.fieldContext_WorkFigures_onDutyHours(ctx, field)
+	case "visits":
+		return ec.fieldContext_WorkFigures_visits(ctx, field)
+	case "visitedBuildings":
+		return ec.fieldContext_WorkFigures_visitedBuildings(ctx, field)
+	case "buildings":
+		return ec.fieldContext_WorkFigures_buildings(ctx, field)
+	case "visitCoverage":
+		return ec.fieldContext_WorkFigures_visitCoverage(ctx, field)
+	case "incidentsFoundOnPatrol":
+		return ec.fieldContext_WorkFigures_incidentsFoundOnPatrol(ctx, field)
+	case "medianMinutesToAccept":
+		return ec.fieldContext_WorkFigures_medianMinutesToAccept(ctx, field)
+	case "medianMinutesToClose":
+		return ec.fieldContext_WorkFigures_medianMinutesToClose(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkFigures", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -1308,6 +1308,213 @@ func (ec *executionContext) fieldContext_VisitEdge_node(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _WorkFigures_patrolKilometres(ctx context.Context, field graphql.CollectedField, obj *model.WorkFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkFigures_patrolKilometres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PatrolKilometres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkFigures_patrolKilometres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _WorkFigures_onDutyHours(ctx context.Context, field graphql.CollectedField, obj *model.WorkFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkFigures_onDutyHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnDutyHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkFigures_onDutyHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _WorkFigures_visits(ctx context.Context, field graphql.CollectedField, obj *model.WorkFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkFigures_visits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Visits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkFigures_visits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkFigures_visitedBuildings(ctx context.Context, field graphql.CollectedField, obj *model.WorkFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkFigures_visitedBuildings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VisitedBuildings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkFigures_visitedBuildings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkFigures_buildings(ctx context.Context, field graphql.CollectedField, obj *model.WorkFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkFigures_buildings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Buildings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkFigures_buildings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkFigures_visitCoverage(ctx context.Context, field graphql.CollectedField, obj *model.WorkFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkFigures_visitCoverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VisitCoverage(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkFigures_visitCoverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkFigures", field, true, false, "Float")
+}
+
+func (ec *executionContext) _WorkFigures_incidentsFoundOnPatrol(ctx context.Context, field graphql.CollectedField, obj *model.WorkFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkFigures_incidentsFoundOnPatrol(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentsFoundOnPatrol, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkFigures_incidentsFoundOnPatrol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkFigures_medianMinutesToAccept(ctx context.Context, field graphql.CollectedField, obj *model.WorkFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkFigures_medianMinutesToAccept(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianMinutesToAccept, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkFigures_medianMinutesToAccept(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkFigures", field, false, false, "Float")
+}
+
+func (ec *executionContext) _WorkFigures_medianMinutesToClose(ctx context.Context, field graphql.CollectedField, obj *model.WorkFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkFigures_medianMinutesToClose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianMinutesToClose, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkFigures_medianMinutesToClose(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkFigures", field, false, false, "Float")
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -1958,6 +2165,79 @@ func (ec *executionContext) _VisitEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var workFiguresImplementors = []string{"WorkFigures"}
+
+func (ec *executionContext) _WorkFigures(ctx context.Context, sel ast.SelectionSet, obj *model.WorkFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkFigures")
+		case "patrolKilometres":
+			out.Values[i] = ec._WorkFigures_patrolKilometres(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onDutyHours":
+			out.Values[i] = ec._WorkFigures_onDutyHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "visits":
+			out.Values[i] = ec._WorkFigures_visits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "visitedBuildings":
+			out.Values[i] = ec._WorkFigures_visitedBuildings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "buildings":
+			out.Values[i] = ec._WorkFigures_buildings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "visitCoverage":
+			out.Values[i] = ec._WorkFigures_visitCoverage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "incidentsFoundOnPatrol":
+			out.Values[i] = ec._WorkFigures_incidentsFoundOnPatrol(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianMinutesToAccept":
+			out.Values[i] = ec._WorkFigures_medianMinutesToAccept(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "medianMinutesToClose":
+			out.Values[i] = ec._WorkFigures_medianMinutesToClose(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
@@ -2130,6 +2410,14 @@ func (ec *executionContext) unmarshalNVisitKind2gridhubᚋmodelᚐVisitKind(ctx 
 
 func (ec *executionContext) marshalNVisitKind2gridhubᚋmodelᚐVisitKind(ctx context.Context, sel ast.SelectionSet, v model.VisitKind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNWorkFigures2ᚖgridhubᚋmodelᚐWorkFigures(ctx context.Context, sel ast.SelectionSet, v *model.WorkFigures) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkFigures!")
+		return graphql.Null
+	}
+	return ec._WorkFigures(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOGridWorker2ᚖgridhubᚋmodelᚐGridWorker(ctx context.Context, sel ast.SelectionSet, v *model.GridWorker) graphql.Marshaler {

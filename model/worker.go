@@ -74,3 +74,24 @@ type AssigneeSuggestion struct {
 
 // OnDutyHours is OnDutySeconds in hours.
 func (t *Track) OnDutyHours() float64 { return t.OnDutySeconds / 3600 }
+
+// WorkFigures measure the grid workers' work (考核) in a unit over a period.
+type WorkFigures struct {
+	PatrolKilometres       float64
+	OnDutyHours            float64
+	Visits                 int
+	VisitedBuildings       int
+	Buildings              int
+	IncidentsFoundOnPatrol int
+	MedianMinutesToAccept  *float64
+	MedianMinutesToClose   *float64
+}
+
+// VisitCoverage is the share of buildings visited, from the summed parts; nil without buildings.
+func (w *WorkFigures) VisitCoverage() *float64 {
+	if w.Buildings == 0 {
+		return nil
+	}
+	c := float64(w.VisitedBuildings) / float64(w.Buildings)
+	return &c
+}

@@ -183,6 +183,40 @@ func (r *queryResolver) SuggestAssignees(ctx context.Context, incidentID string,
 	return r.Store.SuggestAssignees(ctx, id, n)
 }
 
+func (r *queryResolver) WorkFigures(ctx context.Context, gridCode *string, from *time.Time, to *time.Time) (*model.WorkFigures, error) {
+	end := r.Store.Now()
+	if to != nil {
+		end = *to
+	}
+	start := end.AddDate(0, 0, -30)
+	if from != nil {
+		start = *from
+	}
+	if !end.After(start) || end.Sub(start) > 366*24*time.Hour {
+		return nil, model.Errorf(model.CodeOutOfRange, "to must be after from, by at most 366 days")
+	}
+	var g *model.Grid
+	if gridCode != nil {
+		var err error
+		if g, err = r.Query().Grid(ctx, *gridCode); err != nil {
+			return nil, err
+		}
+	} else {
+		fs, err := r.Store.List(ctx, model.LayerGrid, store.Filter{Level: model.GridLevelDistrict}, 0, 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(fs) == 1 {
+			g = fs[0].(*model.Grid)
+		}
+	}
+	if g == nil {
+		return nil, model.Errorf(model.CodeNotFound, "no grid has this code")
+	}
+	auth.Touch(ctx, "grid "+g.Code)
+	return r.Store.WorkFigures(ctx, g.Code, start, end)
+}
+
 func (r *visitResolver) Geometry(ctx context.Context, obj *model.Visit, crs *model.CRS, simplify *float64) (model.GeoJSON, error) {
 	return geometry(ctx, obj, crs, simplify)
 }

@@ -219,9 +219,6 @@ func (s *Store) TransitionIncident(ctx context.Context, id int64, to model.Incid
 	if err := tx.QueryRow(ctx, `SELECT t.status FROM incidents t WHERE `+and(conds)+` FOR UPDATE`, p...).Scan(&from); err != nil {
 		return wrap(err, "lock incident")
 	}
-	if !from.CanMoveTo(to) {
-		return &InvalidTransitionError{From: from, To: to, Allowed: from.Next()}
-	}
 	if assignee != nil {
 		p := args{*assignee}
 		conds := append([]string{"t.id = $1"}, scopeWhere(ctx, model.LayerWorker, &p)...)
@@ -232,6 +229,9 @@ func (s *Store) TransitionIncident(ctx context.Context, id int64, to model.Incid
 		if !ok {
 			return ErrAssigneeNotFound
 		}
+	}
+	if !from.CanMoveTo(to) {
+		return &InvalidTransitionError{From: from, To: to, Allowed: from.Next()}
 	}
 	now := time.Now()
 	var closed *time.Time

@@ -159,36 +159,56 @@ type CoverageKey struct {
 }
 
 // VisitCoverage answers, per key, the share of the buildings in the grid's subtree (those
-// the caller may see) visited in the Days days up to the store's clock; nil without buildings.
+// the caller may see) visited in the Days days up to the store's clock; nil without
+// buildings. Buildings are counted once per GRID and the GRIDs' counts summed per key,
+// one statement per distinct Days.
 func (s *Store) VisitCoverage(ctx context.Context, keys []CoverageKey) ([]*float64, error) {
-	ids, days := make([]int64, len(keys)), make([]int32, len(keys))
-	for i, k := range keys {
-		ids[i], days[i] = k.Grid, int32(k.Days)
-	}
-	p := args{ids, days, s.now()}
-	scope := and(scopeWhere(ctx, model.LayerBuilding, &p))
-	q := `SELECT k.ord, CASE WHEN count(t.id) = 0 THEN NULL ELSE
-    (count(t.id) FILTER (WHERE EXISTS (SELECT 1 FROM visits v WHERE v.building_id = t.id
-        AND v.at > $3::timestamptz - make_interval(days => k.days) AND v.at <= $3::timestamptz)))::float8 / count(t.id) END
-FROM unnest($1::bigint[], $2::int[]) WITH ORDINALITY AS k (grid, days, ord)
-JOIN grids g ON g.id = k.grid
-LEFT JOIN buildings t ON t.grid_id IN (SELECT sg.id FROM grids sg WHERE sg.code LIKE g.code || '%') AND ` + scope + `
-GROUP BY k.ord ORDER BY k.ord`
-	rows, err := s.pool.Query(ctx, q, p...)
-	if err != nil {
-		return nil, wrap(err, "measure visit coverage")
-	}
 	out := make([]*float64, len(keys))
-	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
-		var ord int64
-		var v *float64
-		err := r.Scan(&ord, &v)
-		if err == nil && ord >= 1 && int(ord) <= len(out) {
-			out[ord-1] = v
+	byDays := map[int][]int{}
+	var order []int
+	for i, k := range keys {
+		if _, ok := byDays[k.Days]; !ok {
+			order = append(order, k.Days)
 		}
-		return struct{}{}, err
-	})
-	return out, wrap(err, "measure visit coverage")
+		byDays[k.Days] = append(byDays[k.Days], i)
+	}
+	for _, days := range order {
+		idx := byDays[days]
+		ids := make([]int64, len(idx))
+		for n, i := range idx {
+			ids[n] = keys[i].Grid
+		}
+		p := args{ids, int32(days), s.now()}
+		scope := and(scopeWhere(ctx, model.LayerBuilding, &p))
+		q := `WITH k AS (SELECT k.ord, g.code FROM unnest($1::bigint[]) WITH ORDINALITY AS k (grid, ord) JOIN grids g ON g.id = k.grid),
+per AS (
+    SELECT g.code, count(*) AS n, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM visits v WHERE v.building_id = t.id
+        AND v.at > $3::timestamptz - make_interval(days => $2) AND v.at <= $3::timestamptz)) AS visited
+    FROM buildings t JOIN grids g ON g.id = t.grid_id
+    WHERE EXISTS (SELECT 1 FROM k WHERE g.code LIKE k.code || '%') AND ` + scope + `
+    GROUP BY g.code
+)
+SELECT k.ord, CASE WHEN sum(per.n) > 0 THEN sum(per.visited)::float8 / sum(per.n) END
+FROM k LEFT JOIN per ON per.code LIKE k.code || '%'
+GROUP BY k.ord`
+		rows, err := s.pool.Query(ctx, q, p...)
+		if err != nil {
+			return nil, wrap(err, "measure visit coverage")
+		}
+		_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+			var ord int64
+			var v *float64
+			err := r.Scan(&ord, &v)
+			if err == nil && ord >= 1 && int(ord) <= len(idx) {
+				out[idx[ord-1]] = v
+			}
+			return struct{}{}, err
+		})
+		if err != nil {
+			return nil, wrap(err, "measure visit coverage")
+		}
+	}
+	return out, nil
 }
 
 // FreshFor is how old a worker's last position may be for dispatch.
