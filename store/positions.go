@@ -264,3 +264,25 @@ SELECT (SELECT count(*) FROM p), (SELECT count(*) FILTER (WHERE jump) FROM p),
 	}
 	return &t, nil
 }
+
+// UpkeepPositions makes the partitions of today and tomorrow ahead of their first points
+// and drops the days that ended more than retention ago (0 keeps every day): once now,
+// then every interval until ctx ends. report hears of each round that dropped days or failed.
+func (s *Store) UpkeepPositions(ctx context.Context, retention, interval time.Duration, report func(dropped []string, err error)) {
+	for {
+		now := s.now()
+		err := s.ensurePartitions(ctx, []model.PositionReport{{At: now}, {At: now.Add(24 * time.Hour)}})
+		var dropped []string
+		if err == nil && retention > 0 {
+			dropped, err = s.DropPositionsBefore(ctx, now.Add(-retention))
+		}
+		if (err != nil && ctx.Err() == nil) || len(dropped) > 0 {
+			report(dropped, err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}

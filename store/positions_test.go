@@ -357,3 +357,36 @@ func haversine(lon1, lat1, lon2, lat2 float64) float64 {
 	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
 	return 2 * r * math.Asin(math.Sqrt(a))
 }
+
+func TestUpkeepPositions(t *testing.T) {
+	db := workerDistrict(t)
+	st := db.Store
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := st.ReportPositions(ctx, 1, walk(clock.AddDate(0, 0, -2), 109.801, 40.61, 30, 2)); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st.UpkeepPositions(ctx, 24*time.Hour, time.Hour, func(dropped []string, err error) {
+			if err != nil {
+				t.Error(err)
+			}
+			got = dropped
+			cancel()
+		})
+	}()
+	<-done
+	if !slices.Equal(got, []string{"20260314"}) {
+		t.Errorf("dropped %v, want the day that ended more than a day before the clock", got)
+	}
+	days, err := st.PositionPartitions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"20260316", "20260317"}; !slices.Equal(days, want) {
+		t.Errorf("partitions %v, want today's and tomorrow's %v", days, want)
+	}
+}
