@@ -2564,7 +2564,7 @@ type Track @layer(is: WORKER) {
   points: Int!
   "Positions implausibly far from the one before them."
   jumps: Int!
-  "Length on the spheroid of the unsimplified path."
+  "Length on the sphere (within 0.05 % of the spheroid here) of the unsimplified path."
   distanceMeters: Float!
   "Time covered by reporting: gaps of at most 5 minutes between points."
   onDutyHours: Float!

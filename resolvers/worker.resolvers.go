@@ -214,7 +214,7 @@ func (r *queryResolver) WorkFigures(ctx context.Context, gridCode *string, from 
 		return nil, model.Errorf(model.CodeNotFound, "no grid has this code")
 	}
 	auth.Touch(ctx, "grid "+g.Code)
-	return r.Store.WorkFigures(ctx, g.Code, start, end)
+	return r.Store.WorkFigures(ctx, g.Code, start, end, figureParts(ctx))
 }
 
 func (r *visitResolver) Geometry(ctx context.Context, obj *model.Visit, crs *model.CRS, simplify *float64) (model.GeoJSON, error) {

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"gridhub/auth"
 	"gridhub/graph"
 	"gridhub/model"
@@ -24,6 +26,26 @@ const (
 )
 
 var errNoWorker = model.Errorf(model.CodeNotFound, "no grid worker has this id")
+
+// figureParts are the parts of WorkFigures the request selects.
+func figureParts(ctx context.Context) store.FigureParts {
+	var p store.FigureParts
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		switch f.Name {
+		case "patrolKilometres", "onDutyHours":
+			p.Patrols = true
+		case "visits":
+			p.Visits = true
+		case "visitedBuildings", "buildings", "visitCoverage":
+			p.Buildings = true
+		case "incidentsFoundOnPatrol":
+			p.Incidents = true
+		case "medianMinutesToAccept", "medianMinutesToClose":
+			p.Medians = true
+		}
+	}
+	return p
+}
 
 // callingWorker is the worker whose credential calls mutation.
 func callingWorker(ctx context.Context, mutation string) (int64, error) {
