@@ -137,7 +137,12 @@ ON CONFLICT DO NOTHING`, s.id, ats, lons, lats)
 		}
 		return err
 	}
-	// The bare SQL goes first: the partitions of today then exist for both.
+	// The partitions of the run's days exist for both (gridhub makes them ahead of time).
+	for _, d := range []time.Time{start.Add(-24 * time.Hour), start, start.Add(24 * time.Hour)} {
+		if _, err := pool.Exec(ctx, `SELECT worker_positions_day($1::date)`, d.In(model.Beijing).Format(time.DateOnly)); err != nil {
+			return err
+		}
+	}
 	for _, t := range []struct {
 		name string
 		send func(context.Context, sim, []model.PositionReport) error
