@@ -26,6 +26,9 @@ type IncidentResolver interface {
 
 	Assignee(ctx context.Context, obj *model.Incident) (*model.GridWorker, error)
 }
+type IncidentEventResolver interface {
+	Assignee(ctx context.Context, obj *model.IncidentEvent) (*model.GridWorker, error)
+}
 type MutationResolver interface {
 	ReportIncident(ctx context.Context, input ReportIncidentInput, idempotencyKey string) (*model.Incident, error)
 	TransitionIncident(ctx context.Context, id string, to model.IncidentStatus, note *string, assigneeID *string) (*model.Incident, error)
@@ -1091,6 +1094,38 @@ func (ec *executionContext) fieldContext_IncidentEvent_actor(_ context.Context, 
 	return graphql.NewScalarFieldContext("IncidentEvent", field, false, false, "String")
 }
 
+func (ec *executionContext) _IncidentEvent_assignee(ctx context.Context, field graphql.CollectedField, obj *model.IncidentEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IncidentEvent_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IncidentEvent().Assignee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GridWorker) graphql.Marshaler {
+			return ec.marshalOGridWorker2ᚖgridhubᚋmodelᚐGridWorker(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IncidentEvent_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IncidentEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GridWorker(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_reportIncident(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1812,28 +1847,34 @@ func (ec *executionContext) _IncidentEvent(ctx context.Context, sel ast.Selectio
 		case "at":
 			out.Values[i] = ec._IncidentEvent_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "from":
 			out.Values[i] = ec._IncidentEvent_from(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "to":
 			out.Values[i] = ec._IncidentEvent_to(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "note":
 			out.Values[i] = ec._IncidentEvent_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actor":
 			out.Values[i] = ec._IncidentEvent_actor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "assignee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IncidentEvent_assignee(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

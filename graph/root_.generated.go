@@ -29,6 +29,7 @@ type ResolverRoot interface {
 	Grid() GridResolver
 	GridWorker() GridWorkerResolver
 	Incident() IncidentResolver
+	IncidentEvent() IncidentEventResolver
 	Mutation() MutationResolver
 	PartyUnit() PartyUnitResolver
 	Query() QueryResolver
@@ -230,11 +231,12 @@ type ComplexityRoot struct {
 	}
 
 	IncidentEvent struct {
-		Actor func(childComplexity int) int
-		At    func(childComplexity int) int
-		From  func(childComplexity int) int
-		Note  func(childComplexity int) int
-		To    func(childComplexity int) int
+		Actor    func(childComplexity int) int
+		Assignee func(childComplexity int) int
+		At       func(childComplexity int) int
+		From     func(childComplexity int) int
+		Note     func(childComplexity int) int
+		To       func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -1239,6 +1241,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IncidentEvent.Actor(childComplexity), true
+	case "IncidentEvent.assignee":
+		if e.ComplexityRoot.IncidentEvent.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEvent.Assignee(childComplexity), true
 	case "IncidentEvent.at":
 		if e.ComplexityRoot.IncidentEvent.At == nil {
 			break
@@ -2604,6 +2612,11 @@ extend type Incident {
   assignee: GridWorker @layer(is: WORKER)
 }
 
+extend type IncidentEvent {
+  "The worker a dispatch sent it to."
+  assignee: GridWorker @layer(is: WORKER)
+}
+
 "One position from a worker's phone."
 input PositionInput {
   at: DateTime!
@@ -3098,6 +3111,8 @@ func (ec *executionContext) childFields_IncidentEvent(ctx context.Context, field
 		return ec.fieldContext_IncidentEvent_note(ctx, field)
 	case "actor":
 		return ec.fieldContext_IncidentEvent_actor(ctx, field)
+	case "assignee":
+		return ec.fieldContext_IncidentEvent_assignee(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IncidentEvent", field.Name)
 }

@@ -230,18 +230,22 @@ FROM grids WHERE code = '150203002001001') g`).Scan(&lon, &lat); err != nil {
 			TransitionIncident struct {
 				Status   string
 				Assignee struct{ Code string }
-				Timeline []struct{ To string }
+				Timeline []struct {
+					To       string
+					Assignee *struct{ Code string }
+				}
 			}
 		}
-		g.as(cc, `mutation($id: ID!, $w: ID!) { transitionIncident(id: $id, to: DISPATCHED, assigneeId: $w) { status assignee { code } timeline { to } } }`,
+		g.as(cc, `mutation($id: ID!, $w: ID!) { transitionIncident(id: $id, to: DISPATCHED, assigneeId: $w) { status assignee { code } timeline { to assignee { code } } } }`,
 			map[string]any{"id": incidentID, "w": model.GlobalID(model.LayerWorker, own)}).decode(t, &out)
 		if out.TransitionIncident.Status != "DISPATCHED" || out.TransitionIncident.Assignee.Code != testWorkerCode {
 			t.Errorf("got %+v", out.TransitionIncident)
 		}
 		var assignee int64
 		_ = g.db.Store.Pool().QueryRow(context.Background(), `SELECT assignee_id FROM incident_events WHERE incident_id = $1 ORDER BY id DESC LIMIT 1`, id).Scan(&assignee)
-		if assignee != own {
-			t.Errorf("timeline entry names worker %d, want %d", assignee, own)
+		tl := out.TransitionIncident.Timeline
+		if assignee != own || len(tl) == 0 || tl[len(tl)-1].Assignee == nil || tl[len(tl)-1].Assignee.Code != testWorkerCode {
+			t.Errorf("timeline entry names worker %d (%+v), want %d", assignee, tl, own)
 		}
 		var mine struct {
 			Workers struct {

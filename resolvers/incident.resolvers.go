@@ -109,12 +109,15 @@ func (r *subscriptionResolver) IncidentChanged(ctx context.Context, area *graph.
 
 func (r *Resolver) Incident() graph.IncidentResolver { return &incidentResolver{r} }
 
+func (r *Resolver) IncidentEvent() graph.IncidentEventResolver { return &incidentEventResolver{r} }
+
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
-	incidentResolver     struct{ *Resolver }
-	mutationResolver     struct{ *Resolver }
-	subscriptionResolver struct{ *Resolver }
+	incidentResolver      struct{ *Resolver }
+	incidentEventResolver struct{ *Resolver }
+	mutationResolver      struct{ *Resolver }
+	subscriptionResolver  struct{ *Resolver }
 )

@@ -74,6 +74,13 @@ func (r *incidentResolver) Assignee(ctx context.Context, obj *model.Incident) (*
 	return loaders.For(ctx).Worker(ctx, *obj.AssigneeID)
 }
 
+func (r *incidentEventResolver) Assignee(ctx context.Context, obj *model.IncidentEvent) (*model.GridWorker, error) {
+	if obj.AssigneeID == nil {
+		return nil, nil
+	}
+	return loaders.For(ctx).Worker(ctx, *obj.AssigneeID)
+}
+
 func (r *mutationResolver) ReportPositions(ctx context.Context, points []*graph.PositionInput) (*model.PositionResult, error) {
 	w, err := callingWorker(ctx, "reportPositions")
 	if err != nil {
