@@ -153,11 +153,7 @@ func (s *Store) ReportPositions(ctx context.Context, worker int64, pts []model.P
 			hi = p.At
 		}
 	}
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return res, wrap(err, "begin positions")
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck
+	// One round trip: a batch runs in one implicit transaction, all of it or none.
 	batch := &pgx.Batch{}
 	batch.Queue(insertPositionsSQL, worker, ats, lons, lats, accs).Exec(func(tag pgconn.CommandTag) error {
 		res.Accepted = int(tag.RowsAffected())
@@ -171,11 +167,8 @@ func (s *Store) ReportPositions(ctx context.Context, worker int64, pts []model.P
 		res.Flagged = int(n)
 		return err
 	})
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+	if err := s.pool.SendBatch(ctx, batch).Close(); err != nil {
 		return model.PositionResult{}, wrap(err, "store positions")
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return model.PositionResult{}, wrap(err, "commit positions")
 	}
 	res.Duplicates = uniqueTimes(ats) - res.Accepted
 	return res, nil
