@@ -36,13 +36,14 @@ CREATE TABLE worker_positions (
     PRIMARY KEY (worker_id, at)
 ) PARTITION BY RANGE (at);
 
--- worker_positions_day makes the partition holding day (idempotent, safe to race).
+-- worker_positions_day makes the partition holding day (idempotent, safe to race). The
+-- lock is the table's own (its oid), so schemas of one database do not wait on each other.
 CREATE FUNCTION worker_positions_day(day date) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     name text := 'worker_positions_' || to_char(day, 'YYYYMMDD');
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('worker_positions_day'));
+    PERFORM pg_advisory_xact_lock('worker_positions'::regclass::oid::bigint);
     IF to_regclass(name) IS NULL THEN
         EXECUTE format('CREATE TABLE %I PARTITION OF worker_positions FOR VALUES FROM (%L) TO (%L)', name,
             (day::timestamp AT TIME ZONE 'Asia/Shanghai'), ((day + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'));
