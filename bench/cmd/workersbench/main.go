@@ -47,6 +47,8 @@ type options struct {
 	workers, batch  int
 	every, duration time.Duration
 	reads           int
+	senders         int
+	closed          time.Duration
 }
 
 func main() {
@@ -57,6 +59,8 @@ func main() {
 	flag.DurationVar(&o.every, "every", 10*time.Second, "each worker sends a batch this often")
 	flag.DurationVar(&o.duration, "for", time.Minute, "how long each ingest run lasts")
 	flag.IntVar(&o.reads, "reads", 40, "requests of each read path, each way")
+	flag.IntVar(&o.senders, "senders", 32, "closed loop: workers sending batches back to back")
+	flag.DurationVar(&o.closed, "closed-for", 15*time.Second, "closed loop: how long, each way; 0: not run")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -96,12 +100,12 @@ func run(ctx context.Context, o options) error {
 	defer bare.Close()
 	start := time.Now()
 	defer func() {
-		// Only the simulated workers' positions of this run go.
+		// The simulated workers' positions go; the workers and the seeded data stay.
 		ids := make([]int64, len(sims))
 		for k, s := range sims {
 			ids[k] = s.id
 		}
-		_, _ = pool.Exec(context.Background(), `DELETE FROM worker_positions WHERE worker_id = ANY($1) AND at >= $2`, ids, start.Add(-time.Hour))
+		_, _ = pool.Exec(context.Background(), `DELETE FROM worker_positions WHERE worker_id = ANY($1)`, ids)
 	}()
 
 	fmt.Printf("# grid workers: %d simulated phones, a batch of %d points every %s, for %s\n\n", o.workers, o.batch, o.every, o.duration)
@@ -138,7 +142,7 @@ ON CONFLICT DO NOTHING`, s.id, ats, lons, lats)
 		return err
 	}
 	// The partitions of the run's days exist for both (gridhub makes them ahead of time).
-	for _, d := range []time.Time{start.Add(-24 * time.Hour), start, start.Add(24 * time.Hour)} {
+	for d := start.AddDate(0, 0, -8); d.Before(start.AddDate(0, 0, 2)); d = d.AddDate(0, 0, 1) {
 		if _, err := pool.Exec(ctx, `SELECT worker_positions_day($1::date)`, d.In(model.Beijing).Format(time.DateOnly)); err != nil {
 			return err
 		}
@@ -151,6 +155,19 @@ ON CONFLICT DO NOTHING`, s.id, ats, lons, lats)
 		fmt.Printf("| %s | %d | %.0f | %.1f | %.1f | %.1f | %d |\n", t.name, r.batches, r.pointsPerSecond, r.p(0.5), r.p(0.99), r.p(1), r.errors)
 		if r.firstErr != nil {
 			fmt.Printf("\nfirst error: %v\n\n", r.firstErr)
+		}
+	}
+
+	if o.closed > 0 {
+		fmt.Printf("\nClosed loop, %d workers sending back to back for %s (capacity):\n\n", o.senders, o.closed)
+		fmt.Println("| ingest | points/s | p50 ms | p99 ms | errors |")
+		fmt.Println("| --- | --- | --- | --- | --- |")
+		for _, t := range []struct {
+			name string
+			send func(context.Context, sim, []model.PositionReport) error
+		}{{"bare SQL", sql}, {"gridhub", api}, {"bare SQL", sql}, {"gridhub", api}} {
+			r := closedLoop(ctx, o, sims[:min(o.senders, len(sims))], t.send)
+			fmt.Printf("| %s | %.0f | %.1f | %.1f | %d |\n", t.name, r.pointsPerSecond, r.p(0.5), r.p(0.99), r.errors)
 		}
 	}
 
@@ -324,6 +341,56 @@ func ingest(ctx context.Context, o options, sims []sim, send func(context.Contex
 				}
 				mu.Unlock()
 				due = due.Add(o.every)
+			}
+		}()
+	}
+	wg.Wait()
+	res.pointsPerSecond = float64(points.Load()) / time.Since(t0).Seconds()
+	slices.Sort(res.latencies)
+	return res
+}
+
+var closedRuns int
+
+// closedLoop has each sender send its next batch as soon as the last is answered; the
+// batches carry points one second apart, moving on from where the sender last was.
+func closedLoop(ctx context.Context, o options, sims []sim, send func(context.Context, sim, []model.PositionReport) error) result {
+	run := closedRuns
+	closedRuns++
+	var mu sync.Mutex
+	var res result
+	var points atomic.Int64
+	t0 := time.Now()
+	end := t0.Add(o.closed)
+	var wg sync.WaitGroup
+	for k, s := range sims {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each sender of each closed-loop run writes an hour of its own back in time
+			// (a run sends far less than an hour of points), so that no point repeats.
+			at := t0.Truncate(time.Hour).Add(-time.Duration(run*len(sims)+k+1) * time.Hour)
+			for time.Now().Before(end) && ctx.Err() == nil {
+				pts := make([]model.PositionReport, o.batch)
+				for i := range pts {
+					at = at.Add(time.Second)
+					pts[i] = model.PositionReport{At: at, Lon: s.lon + float64(i)*1e-5, Lat: s.lat}
+				}
+				t := time.Now()
+				err := send(ctx, s, pts)
+				lat := time.Since(t)
+				mu.Lock()
+				res.batches++
+				res.latencies = append(res.latencies, lat)
+				if err != nil {
+					res.errors++
+					if res.firstErr == nil {
+						res.firstErr = err
+					}
+				} else {
+					points.Add(int64(len(pts)))
+				}
+				mu.Unlock()
 			}
 		}()
 	}
