@@ -2478,9 +2478,16 @@ type Mutation {
   """
   Moves an incident through the workflow REPORTED → ACCEPTED → DISPATCHED →
   IN_PROGRESS → RESOLVED → CLOSED (REPORTED or ACCEPTED → REJECTED; RESOLVED →
-  IN_PROGRESS when verification fails). Anything else is INVALID_TRANSITION.
+  IN_PROGRESS when verification fails). Anything else is INVALID_TRANSITION. A dispatch
+  may name the grid worker it sends the incident to (suggestAssignees ranks them).
   """
-  transitionIncident(id: ID!, to: IncidentStatus!, note: String, "The worker to send it to; only with to: DISPATCHED." assigneeId: ID): Incident!
+  transitionIncident(
+    id: ID!
+    to: IncidentStatus!
+    note: String
+    "The grid worker to send it to; only with to: DISPATCHED."
+    assigneeId: ID
+  ): Incident!
 }
 
 type Subscription {
@@ -2561,7 +2568,7 @@ type GridWorker implements Node & Feature @layer(is: WORKER) {
   own credential reads only its own track.
   """
   track(from: DateTime!, to: DateTime!, simplifyMeters: Float = 5): Track!
-  "Incidents assigned to them and still open, most urgent first."
+  "Incidents dispatched to them, most urgent first."
   assignedIncidents: [Incident!]! @layer(is: INCIDENT)
 }
 
