@@ -76,6 +76,11 @@ export class Panel {
       case 'CAMERA': return [head, facts([
         ['设备编码', h('code', {}, n.code)], ['类型', KIND[n.kind]], ['状态', statusTag(CAMERA_STATUS[n.status], n.status)],
         ['朝向', n.headingDegrees == null ? '—' : Math.round(n.headingDegrees) + '°'], ['所属网格', this.gridLink(n.grid)]])];
+      case 'WORKER': return [head, facts([
+        ['编号', h('code', {}, n.code)], ['状态', n.onDuty ? '在岗' : '离岗'], ['最后定位', n.lastSeenAt ? time(n.lastSeenAt) : '—'],
+        ['电话', n.phone || '—'], ['所属网格', this.gridLink(n.grid)]]),
+        section('派遣事件', n.assignedIncidents.length, list(n.assignedIncidents, (i) =>
+          [this.link(i.id, i.name), ' ', statusTag(STATUS[i.status], i.status), i.overdue ? h('span', { class: 'tag overdue' }, '已超期') : null], '—'))];
       case 'SERVICE_POINT': return [head, facts([
         ['类型', KIND[n.kind]], ['地址', n.address], ['电话', n.phone || '—'], ['开放时间', n.openingHours || '—'],
         ['所属网格', this.gridLink(n.grid)]])];

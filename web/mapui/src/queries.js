@@ -19,6 +19,8 @@ export const NODE = `query Node($id: ID!) {
       timeline { at from to note actor }
       grid { ${GRID_REF} parent { name parent { name } } partyUnits { id name kind memberCount } }
       nearbyCameras(radiusMeters: 200) { distanceMeters feature { id name ... on Camera { code kind status } } } }
+    ... on GridWorker { code onDuty lastSeenAt phone grid { ${GRID_REF} }
+      assignedIncidents { id code name status overdue } }
   }
 }`;
 
