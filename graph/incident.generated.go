@@ -38,6 +38,7 @@ type MutationResolver interface {
 }
 type SubscriptionResolver interface {
 	IncidentChanged(ctx context.Context, area *AreaInput, statuses []model.IncidentStatus) (<-chan *model.Incident, error)
+	WorkerMoved(ctx context.Context, area *AreaInput) (<-chan *model.GridWorker, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -209,6 +210,20 @@ func (ec *executionContext) field_Subscription_incidentChanged_args(ctx context.
 		return nil, err
 	}
 	args["statuses"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_workerMoved_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "area",
+		func(ctx context.Context, v any) (*AreaInput, error) {
+			return ec.unmarshalOAreaInput2ᚖgridhubᚋgraphᚐAreaInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["area"] = arg0
 	return args, nil
 }
 
@@ -1390,6 +1405,50 @@ func (ec *executionContext) fieldContext_Subscription_incidentChanged(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_workerMoved(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_workerMoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().WorkerMoved(ctx, fc.Args["area"].(*AreaInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GridWorker) graphql.Marshaler {
+			return ec.marshalNGridWorker2ᚖgridhubᚋmodelᚐGridWorker(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_workerMoved(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GridWorker(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_workerMoved_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -1978,6 +2037,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "incidentChanged":
 		return ec._Subscription_incidentChanged(ctx, fields[0])
+	case "workerMoved":
+		return ec._Subscription_workerMoved(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}

@@ -348,6 +348,7 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		IncidentChanged func(childComplexity int, area *AreaInput, statuses []model.IncidentStatus) int
+		WorkerMoved     func(childComplexity int, area *AreaInput) int
 	}
 
 	Track struct {
@@ -1852,6 +1853,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IncidentChanged(childComplexity, args["area"].(*AreaInput), args["statuses"].([]model.IncidentStatus)), true
+	case "Subscription.workerMoved":
+		if e.ComplexityRoot.Subscription.WorkerMoved == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_workerMoved_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.WorkerMoved(childComplexity, args["area"].(*AreaInput)), true
 
 	case "Track.distanceMeters":
 		if e.ComplexityRoot.Track.DistanceMeters == nil {
@@ -2721,6 +2733,15 @@ extend type Query {
   days; by default the 30 days up to now).
   """
   workFigures(gridCode: String, from: DateTime, to: DateTime): WorkFigures!
+}
+
+extend type Subscription {
+  """
+  Workers whose position moved, inside area: each at most once every 3 seconds, with
+  their latest position. Read from the database, so a position sent through any server
+  instance arrives.
+  """
+  workerMoved(area: AreaInput): GridWorker!
 }
 `, BuiltIn: false},
 }

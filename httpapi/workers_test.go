@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
+	"gridhub/auth"
 	"gridhub/internal/testdb"
 	"gridhub/model"
+	"gridhub/store"
 )
 
 // The test worker is the first of 和平社区第一网格 in 沼潭街道 (150203002), whose key the
@@ -398,4 +401,41 @@ FROM incidents i JOIN grids g ON g.id = i.grid_id WHERE g.code LIKE '150203002%'
 			t.Errorf("median to close %v, want %g", street.MedianMinutesToClose, want)
 		}
 	})
+}
+
+func TestWorkerMovedObeysTheFence(t *testing.T) {
+	g := guardedDistrict(t)
+	// A worker of another street, with a key of its own.
+	var other int64
+	var fence string
+	if err := g.db.Store.Pool().QueryRow(context.Background(), `SELECT w.id, c.code FROM grid_workers w JOIN grids gr ON gr.id = w.grid_id
+JOIN grids c ON c.id = gr.parent_id WHERE gr.code LIKE '150203001%' ORDER BY w.id LIMIT 1`).Scan(&other, &fence); err != nil {
+		t.Fatal(err)
+	}
+	key, prefix, hash := auth.NewKey()
+	if _, err := g.db.Store.CreateKey(context.Background(), store.APIKey{Prefix: prefix, Hash: hash, Name: "测试·另一街道网格员",
+		Role: "grid_worker", WorkerID: &other, FenceCode: &fence}); err != nil {
+		t.Fatal(err)
+	}
+	office := dialWSAs(t, g.api, g.keys["street_office"])
+	office.subscribe("1", `subscription { workerMoved { code geometry } }`, nil)
+	public := dialWSAs(t, g.api, "")
+	public.subscribe("2", `subscription { workerMoved { code } }`, nil)
+	time.Sleep(300 * time.Millisecond)
+	move := func(cred string, at time.Duration, lon, lat float64) {
+		var r struct{ ReportPositions model.PositionResult }
+		g.as(cred, `mutation($p: [PositionInput!]!) { reportPositions(points: $p) { accepted } }`, map[string]any{"p": []map[string]any{
+			{"at": testClock.Add(at).Format(time.RFC3339), "lon": lon, "lat": lat}}}).decode(t, &r)
+	}
+	lon := g.scalarF(`SELECT ST_X(ST_PointOnSurface(geom)) FROM grids WHERE code = '150203001001001'`)
+	lat := g.scalarF(`SELECT ST_Y(ST_PointOnSurface(geom)) FROM grids WHERE code = '150203001001001'`)
+	move(key, time.Minute, lon, lat)                              // another street
+	move(g.keys["grid_worker"], 2*time.Minute, 109.8301, 40.6401) // the office's street
+	m, ok := office.next(15 * time.Second)
+	if !ok || !strings.Contains(string(m.Payload), testWorkerCode) || !strings.Contains(string(m.Payload), "109.8301") {
+		t.Errorf("the street office got %+v first, want worker %s at its new position (the other street's must not arrive)", m, testWorkerCode)
+	}
+	if m := public.read(10 * time.Second); !strings.Contains(string(m.Payload), "FORBIDDEN") {
+		t.Errorf("the public got %s, want FORBIDDEN", m.Payload)
+	}
 }

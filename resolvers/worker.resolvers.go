@@ -224,6 +224,17 @@ func (r *queryResolver) WorkFigures(ctx context.Context, gridCode *string, from 
 	return r.Store.WorkFigures(ctx, g.Code, start, end, figureParts(ctx))
 }
 
+func (r *subscriptionResolver) WorkerMoved(ctx context.Context, area *graph.AreaInput) (<-chan *model.GridWorker, error) {
+	a, err := r.area(ctx, area)
+	if err != nil {
+		return nil, err
+	}
+	if err := readable(ctx, a, model.LayerWorker); err != nil {
+		return nil, err
+	}
+	return r.pollWorkers(ctx, a), nil
+}
+
 func (r *visitResolver) Geometry(ctx context.Context, obj *model.Visit, crs *model.CRS, simplify *float64) (model.GeoJSON, error) {
 	return geometry(ctx, obj, crs, simplify)
 }

@@ -11,7 +11,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"gridhub/auth"
+	"gridhub/geo"
 	"gridhub/graph"
+	"gridhub/live"
 	"gridhub/model"
 	"gridhub/store"
 )
@@ -26,6 +28,71 @@ const (
 )
 
 var errNoWorker = model.Errorf(model.CodeNotFound, "no grid worker has this id")
+
+// workerMovedEvery is how often a workerMoved subscription reads the workers that moved:
+// at most one update per worker in that time. Phones' batches commit late and out of
+// order, so each poll looks back workerMovedLag and sends a worker again only when its
+// position is newer than the one it last sent.
+const (
+	workerMovedEvery = 3 * time.Second
+	workerMovedLag   = 2 * time.Minute
+)
+
+// pollWorkers sends the workers in a (nil: anywhere) the caller may see whose position
+// moved, every workerMovedEvery until ctx ends.
+func (r *Resolver) pollWorkers(ctx context.Context, a *geo.Area) <-chan *model.GridWorker {
+	out := make(chan *model.GridWorker, live.Buffer)
+	release := r.Live.Hold()
+	go func() {
+		defer close(out)
+		defer release()
+		start := r.Store.Now()
+		sent := map[int64]time.Time{}
+		t := time.NewTicker(workerMovedEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			since := r.Store.Now().Add(-workerMovedLag)
+			if since.Before(start) {
+				since = start
+			}
+			for after := int64(0); ; {
+				fs, err := r.Store.List(ctx, model.LayerWorker, store.Filter{Area: a, SeenAfter: &since}, after, MaxFirst)
+				if err != nil {
+					if ctx.Err() == nil {
+						r.Log.WarnContext(ctx, "workerMoved poll", "err", err)
+					}
+					break
+				}
+				for _, f := range fs {
+					w := f.(*model.GridWorker)
+					after = w.DBID
+					if w.LastSeenAt == nil || !w.LastSeenAt.After(sent[w.DBID]) {
+						continue
+					}
+					select {
+					case out <- w:
+						sent[w.DBID] = *w.LastSeenAt
+					default: // a subscriber this far behind hears of the worker at the next poll
+					}
+				}
+				if len(fs) < MaxFirst {
+					break
+				}
+			}
+			for id, at := range sent {
+				if at.Before(since) {
+					delete(sent, id)
+				}
+			}
+		}
+	}()
+	return out
+}
 
 // figureParts are the parts of WorkFigures the request selects.
 func figureParts(ctx context.Context) store.FigureParts {

@@ -26,6 +26,8 @@ type Filter struct {
 	OnDuty *bool
 	// Since and Until keep visits made at or after, and before, those times.
 	Since, Until *time.Time
+	// SeenAfter keeps workers whose last position is later than that.
+	SeenAfter *time.Time
 }
 
 func (f *Filter) where(ctx context.Context, l model.Layer, p *args) []string {
@@ -56,6 +58,9 @@ func (f *Filter) where(ctx context.Context, l model.Layer, p *args) []string {
 		}
 		if l == model.LayerIncident && f.Incident != nil {
 			c = append(c, incidentWhere(f.Incident, p)...)
+		}
+		if l == model.LayerWorker && f.SeenAfter != nil {
+			c = append(c, "t.last_seen_at > "+p.add(*f.SeenAfter))
 		}
 		if l == model.LayerWorker && f.OnDuty != nil {
 			c = append(c, "t.on_duty = "+p.add(*f.OnDuty))
