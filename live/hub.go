@@ -41,7 +41,7 @@ type Hub struct {
 
 	mu      sync.Mutex
 	subs    map[*Sub]struct{}
-	polling int // subscriptions that poll (Hold)
+	polling int            // subscriptions that poll (Hold)
 	last    int64          // newest change delivered
 	started bool           // the first connection has noted where the timeline stood
 	seen    map[int64]bool // recent change ids, so a catch-up delivers each change once
