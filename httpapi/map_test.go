@@ -223,6 +223,17 @@ func TestMapPage(t *testing.T) {
 		if !strings.Contains(text, code) || !strings.Contains(text, "派遣事件") {
 			t.Errorf("panel %q lacks the worker's code or its dispatched incidents", text)
 		}
+		b.wait(t, "the worker's latest day of patrol", `((window.__gridhub.shown || {}).node || {}).track?.points > 0`)
+		var track struct{ Points int }
+		b.eval(t, `window.__gridhub.shown.node.track`, &track)
+		var want int
+		if err := a.db.Store.Pool().QueryRow(t.Context(), `SELECT count(*) FROM worker_positions WHERE worker_id = $1
+			AND (at AT TIME ZONE 'Asia/Shanghai')::date = (SELECT (last_seen_at AT TIME ZONE 'Asia/Shanghai')::date FROM grid_workers WHERE id = $1)`, id).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if track.Points != want {
+			t.Errorf("the panel's track has %d points, want the %d of the worker's last day", track.Points, want)
+		}
 		b.do(t, "click the worker toggle", chromedp.Click(chromedp.CSS("#toggle-worker")))
 		b.wait(t, "workers to hide", `window.__gridhub.layers.worker.getVisible() === false`)
 	})

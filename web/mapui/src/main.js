@@ -77,6 +77,9 @@ async function main() {
       hook.shown = { node, legal };
       highlight.clear();
       if (node.geometry) highlight.addFeature(geojson.readFeature({ type: 'Feature', geometry: node.geometry, properties: {} }));
+      if (node.track && node.track.geometry) {
+        highlight.addFeature(geojson.readFeature({ type: 'Feature', geometry: node.track.geometry, properties: {} }));
+      }
     },
   });
   const link = readLink();

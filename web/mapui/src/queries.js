@@ -24,6 +24,11 @@ export const NODE = `query Node($id: ID!) {
   }
 }`;
 
+// A worker's patrol on one day, simplified for drawing.
+export const TRACK = `query Track($id: ID!, $from: DateTime!, $to: DateTime!) {
+  node(id: $id) { ... on GridWorker { track(from: $from, to: $to, simplifyMeters: 5) { geometry points distanceMeters onDutyHours } } }
+}`;
+
 export const NEARBY_LEGAL = `query Legal($lon: Float!, $lat: Float!) {
   nearby(lon: $lon, lat: $lat, radiusMeters: 500, layers: [SERVICE_POINT], first: 100) {
     distanceMeters
