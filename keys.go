@@ -18,11 +18,12 @@ type keysConfig struct {
 	cmd               string // create, list or revoke
 	policy            *auth.Policy
 	role, name, fence string
+	worker            string
 	expires           time.Duration
 	args              []string
 }
 
-const keysUsage = "keys: create -role R -name N [-fence CODE] [-expires DURATION] | list | revoke PREFIX"
+const keysUsage = "keys: create -role R -name N [-fence CODE | -worker CODE] [-expires DURATION] | list | revoke PREFIX"
 
 func parseKeys(args []string, getenv func(string) string) (keysConfig, error) {
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
@@ -35,6 +36,7 @@ func parseKeys(args []string, getenv func(string) string) (keysConfig, error) {
 		fs.StringVar(&c.role, "role", "", "the key's role")
 		fs.StringVar(&c.name, "name", "", "who the key is for")
 		fs.StringVar(&c.fence, "fence", "", "the grid code a fenced role's key is cut to")
+		fs.StringVar(&c.worker, "worker", "", "the grid worker (code) a worker role's key belongs to")
 		fs.DurationVar(&c.expires, "expires", 0, "lifetime, e.g. 2160h; 0: no expiry")
 	}
 	if err := parse(fs, args[1:]); err != nil {
@@ -61,6 +63,20 @@ func runKeys(ctx context.Context, st *store.Store, cfg keysConfig, out io.Writer
 		}
 		k := store.APIKey{Name: cfg.name, Role: cfg.role}
 		switch {
+		case role.Worker && cfg.worker == "":
+			return fmt.Errorf("keys create: the %s role needs --worker WORKERCODE", role.Name)
+		case role.Worker:
+			id, err := st.WorkerIDByCode(ctx, cfg.worker)
+			if err != nil {
+				return fmt.Errorf("keys create: no worker %s: %w", cfg.worker, err)
+			}
+			fence, err := st.WorkerFence(ctx, id)
+			if err != nil {
+				return err
+			}
+			k.WorkerID, k.FenceCode = &id, &fence
+		case cfg.worker != "":
+			return fmt.Errorf("keys create: --worker is for a worker role's keys")
 		case cfg.fence != "":
 			k.FenceCode = &cfg.fence
 		case role.FenceFromKey:

@@ -31,6 +31,8 @@ type serveConfig struct {
 	addr      string
 	pprofAddr string
 	http      httpapi.Config
+	// retention is how long workers' positions are kept (whole days are dropped); 0: forever.
+	retention time.Duration
 }
 
 func parseServe(args []string, getenv func(string) string) (serveConfig, error) {
@@ -38,6 +40,8 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 	c := serveConfig{db: db}
 	h := &c.http
 	fs.StringVar(&c.addr, "addr", env(getenv, "GRIDHUB_ADDR", ":8080"), "listen address (GRIDHUB_ADDR)")
+	fs.DurationVar(&c.retention, "position-retention", durationEnv(getenv, "GRIDHUB_POSITION_RETENTION", 90*24*time.Hour),
+		"how long grid workers' positions are kept; older days are dropped whole; 0: forever (GRIDHUB_POSITION_RETENTION)")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", getenv("GRIDHUB_PPROF_ADDR"), "serve Go's profiles (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; empty: off (GRIDHUB_PPROF_ADDR)")
 	origins := fs.String("cors-origins", env(getenv, "GRIDHUB_CORS_ORIGINS", "http://localhost:8080,http://127.0.0.1:8080"), "comma-separated allowed browser origins (GRIDHUB_CORS_ORIGINS)")
 	secret := fs.String("cursor-secret", getenv("GRIDHUB_CURSOR_SECRET"), "key signing page cursors; empty: one made once and kept in the database, which every hub on it shares (GRIDHUB_CURSOR_SECRET)")
@@ -214,6 +218,13 @@ func serve(ctx context.Context, st *store.Store, cfg serveConfig, log *slog.Logg
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go st.UpkeepPositions(ctx, cfg.retention, time.Hour, func(dropped []string, err error) {
+		if err != nil {
+			log.Warn("positions upkeep", "err", err)
+			return
+		}
+		log.Info("positions past retention dropped", "days", dropped)
+	})
 	if cfg.pprofAddr != "" {
 		stop, err := servePprof(cfg.pprofAddr, log)
 		if err != nil {

@@ -139,7 +139,11 @@ func (a *Authenticator) keyPrincipal(ctx context.Context, key string) (*Principa
 		a.log.WarnContext(ctx, "key has a role the policy does not define", "prefix", prefix, "role", k.Role)
 		return nil, errUnauthenticated
 	}
-	p = &Principal{KeyID: &k.ID, Name: k.Name, Role: role, FenceCode: role.FenceCode, FencePolygon: role.FencePolygon}
+	p = &Principal{KeyID: &k.ID, Name: k.Name, Role: role, FenceCode: role.FenceCode, FencePolygon: role.FencePolygon, WorkerID: k.WorkerID}
+	if role.Worker && (k.WorkerID == nil || k.FenceCode == nil) {
+		a.log.WarnContext(ctx, "key of a worker role names no worker", "prefix", prefix)
+		return nil, errUnauthenticated
+	}
 	if k.FenceCode != nil {
 		p.FenceCode = *k.FenceCode
 	} else if role.FenceFromKey {

@@ -52,6 +52,9 @@ type Role struct {
 	Complexity    int                      `yaml:"complexity"`
 	Introspection bool                     `yaml:"introspection"`
 	Audit         bool                     `yaml:"audit"`
+	// Worker: each key is a grid worker's own (keys create --worker), fenced to the
+	// community of the worker's main grid; the worker mutations act as that worker.
+	Worker bool `yaml:"worker"`
 
 	// Unrestricted: every layer and field readable as it is (a field check can be skipped).
 	Unrestricted bool
@@ -103,7 +106,7 @@ func ParsePolicy(b []byte) (*Policy, error) {
 	return &p, nil
 }
 
-var mutations = []string{"reportIncident", "transitionIncident"}
+var mutations = []string{"reportIncident", "transitionIncident", "reportPositions", "setOnDuty", "recordVisit"}
 
 func (r *Role) check() error {
 	if len(r.Layers) == 0 {
@@ -156,7 +159,13 @@ func (r *Role) check() error {
 		}
 	}
 	r.Unrestricted = len(r.Layers) == len(model.Layers) && len(r.Fields) == 0 && len(r.Allow) == 0 && len(r.Coarsen) == 0
-	return r.readFence()
+	if err := r.readFence(); err != nil {
+		return err
+	}
+	if r.Worker && !r.FenceFromKey {
+		return fmt.Errorf("worker: a worker's key is fenced to its community: the fence must be \"key\"")
+	}
+	return nil
 }
 
 func (r *Role) readFence() error {

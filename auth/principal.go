@@ -23,6 +23,8 @@ type Principal struct {
 	// or the role's).
 	FenceCode    string
 	FencePolygon orb.MultiPolygon
+	// WorkerID is the grid worker a worker's key belongs to; nil for everyone else.
+	WorkerID *int64
 
 	// The scope is worked out once: the authenticator hands out one principal per key
 	// while it trusts the key, and building the scope cost a request ~30 allocations.
@@ -105,6 +107,8 @@ func TypeOf(l model.Layer) string {
 		return "PartyUnit"
 	case model.LayerServicePoint:
 		return "ServicePoint"
+	case model.LayerWorker:
+		return "GridWorker"
 	}
 	s := strings.ToLower(string(l))
 	return strings.ToUpper(s[:1]) + s[1:]

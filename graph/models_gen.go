@@ -4,6 +4,7 @@ package graph
 
 import (
 	"gridhub/model"
+	"time"
 )
 
 // Exactly one of bbox, polygon, circle, gridCode, tile.
@@ -29,7 +30,28 @@ type CircleInput struct {
 type Mutation struct {
 }
 
+// One position from a worker's phone.
+type PositionInput struct {
+	At             time.Time  `json:"at"`
+	Lon            float64    `json:"lon"`
+	Lat            float64    `json:"lat"`
+	Crs            *model.CRS `json:"crs,omitempty"`
+	AccuracyMeters *float64   `json:"accuracyMeters,omitempty"`
+}
+
 type Query struct {
+}
+
+type RecordVisitInput struct {
+	// The building visited; or give location.
+	BuildingID *string `json:"buildingId,omitempty"`
+	// [lon, lat] of the place visited, inside the district.
+	Location []float64       `json:"location,omitempty"`
+	Crs      *model.CRS      `json:"crs,omitempty"`
+	At       time.Time       `json:"at"`
+	Kind     model.VisitKind `json:"kind"`
+	// At most 2,000 characters.
+	Note *string `json:"note,omitempty"`
 }
 
 type ReportIncidentInput struct {

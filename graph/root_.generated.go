@@ -27,18 +27,28 @@ type ResolverRoot interface {
 	Building() BuildingResolver
 	Camera() CameraResolver
 	Grid() GridResolver
+	GridWorker() GridWorkerResolver
 	Incident() IncidentResolver
+	IncidentEvent() IncidentEventResolver
 	Mutation() MutationResolver
 	PartyUnit() PartyUnitResolver
 	Query() QueryResolver
 	ServicePoint() ServicePointResolver
 	Subscription() SubscriptionResolver
+	Visit() VisitResolver
 }
 
 type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AssigneeSuggestion struct {
+		DistanceMeters func(childComplexity int) int
+		LastSeenAt     func(childComplexity int) int
+		SameGrid       func(childComplexity int) int
+		Worker         func(childComplexity int) int
+	}
+
 	AuditEntry struct {
 		Area            func(childComplexity int) int
 		At              func(childComplexity int) int
@@ -136,8 +146,10 @@ type ComplexityRoot struct {
 		Parent           func(childComplexity int) int
 		PartyUnits       func(childComplexity int) int
 		Population       func(childComplexity int) int
+		VisitCoverage    func(childComplexity int, days *int) int
 		WorkerName       func(childComplexity int) int
 		WorkerPhone      func(childComplexity int) int
+		Workers          func(childComplexity int) int
 	}
 
 	GridConnection struct {
@@ -151,8 +163,35 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	GridWorker struct {
+		AssignedIncidents func(childComplexity int) int
+		Code              func(childComplexity int) int
+		Geometry          func(childComplexity int, crs *model.CRS, simplify *float64) int
+		Grid              func(childComplexity int) int
+		Grids             func(childComplexity int) int
+		ID                func(childComplexity int) int
+		LastSeenAt        func(childComplexity int) int
+		Layer             func(childComplexity int) int
+		Name              func(childComplexity int) int
+		OnDuty            func(childComplexity int) int
+		Phone             func(childComplexity int) int
+		Track             func(childComplexity int, from time.Time, to time.Time, simplifyMeters *float64) int
+	}
+
+	GridWorkerConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	GridWorkerEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Incident struct {
 		AmountYuan    func(childComplexity int) int
+		Assignee      func(childComplexity int) int
 		Category      func(childComplexity int) int
 		ClosedAt      func(childComplexity int) int
 		Code          func(childComplexity int) int
@@ -192,16 +231,20 @@ type ComplexityRoot struct {
 	}
 
 	IncidentEvent struct {
-		Actor func(childComplexity int) int
-		At    func(childComplexity int) int
-		From  func(childComplexity int) int
-		Note  func(childComplexity int) int
-		To    func(childComplexity int) int
+		Actor    func(childComplexity int) int
+		Assignee func(childComplexity int) int
+		At       func(childComplexity int) int
+		From     func(childComplexity int) int
+		Note     func(childComplexity int) int
+		To       func(childComplexity int) int
 	}
 
 	Mutation struct {
+		RecordVisit        func(childComplexity int, input RecordVisitInput, idempotencyKey string) int
 		ReportIncident     func(childComplexity int, input ReportIncidentInput, idempotencyKey string) int
-		TransitionIncident func(childComplexity int, id string, to model.IncidentStatus, note *string) int
+		ReportPositions    func(childComplexity int, points []*PositionInput) int
+		SetOnDuty          func(childComplexity int, onDuty bool) int
+		TransitionIncident func(childComplexity int, id string, to model.IncidentStatus, note *string, assigneeID *string) int
 	}
 
 	NearbyFeature struct {
@@ -238,6 +281,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PositionBatchResult struct {
+		Accepted   func(childComplexity int) int
+		Duplicates func(childComplexity int) int
+		Flagged    func(childComplexity int) int
+	}
+
 	Query struct {
 		AuditLog           func(childComplexity int, keyPrefix *string, since *time.Time, first *int, before *string) int
 		Buildings          func(childComplexity int, area *AreaInput, first *int, after *string) int
@@ -255,6 +304,10 @@ type ComplexityRoot struct {
 		PartyUnits         func(childComplexity int, kind *model.PartyUnitKind, area *AreaInput, first *int, after *string) int
 		ServicePoints      func(childComplexity int, kind *model.ServicePointKind, area *AreaInput, first *int, after *string) int
 		Stats              func(childComplexity int, area *AreaInput, gridCode *string) int
+		SuggestAssignees   func(childComplexity int, incidentID string, first *int) int
+		Visits             func(childComplexity int, area *AreaInput, from *time.Time, to *time.Time, first *int, after *string) int
+		WorkFigures        func(childComplexity int, gridCode *string, from *time.Time, to *time.Time) int
+		Workers            func(childComplexity int, area *AreaInput, onDuty *bool, first *int, after *string) int
 	}
 
 	ServicePoint struct {
@@ -295,6 +348,51 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		IncidentChanged func(childComplexity int, area *AreaInput, statuses []model.IncidentStatus) int
+		WorkerMoved     func(childComplexity int, area *AreaInput) int
+	}
+
+	Track struct {
+		DistanceMeters func(childComplexity int) int
+		Geometry       func(childComplexity int) int
+		Jumps          func(childComplexity int) int
+		OnDutyHours    func(childComplexity int) int
+		Points         func(childComplexity int) int
+	}
+
+	Visit struct {
+		At       func(childComplexity int) int
+		Building func(childComplexity int) int
+		Geometry func(childComplexity int, crs *model.CRS, simplify *float64) int
+		Grid     func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Layer    func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Note     func(childComplexity int) int
+		Worker   func(childComplexity int) int
+	}
+
+	VisitConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	VisitEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	WorkFigures struct {
+		Buildings              func(childComplexity int) int
+		IncidentsFoundOnPatrol func(childComplexity int) int
+		MedianMinutesToAccept  func(childComplexity int) int
+		MedianMinutesToClose   func(childComplexity int) int
+		OnDutyHours            func(childComplexity int) int
+		PatrolKilometres       func(childComplexity int) int
+		VisitCoverage          func(childComplexity int) int
+		VisitedBuildings       func(childComplexity int) int
+		Visits                 func(childComplexity int) int
 	}
 }
 
@@ -311,6 +409,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AssigneeSuggestion.distanceMeters":
+		if e.ComplexityRoot.AssigneeSuggestion.DistanceMeters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssigneeSuggestion.DistanceMeters(childComplexity), true
+	case "AssigneeSuggestion.lastSeenAt":
+		if e.ComplexityRoot.AssigneeSuggestion.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssigneeSuggestion.LastSeenAt(childComplexity), true
+	case "AssigneeSuggestion.sameGrid":
+		if e.ComplexityRoot.AssigneeSuggestion.SameGrid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssigneeSuggestion.SameGrid(childComplexity), true
+	case "AssigneeSuggestion.worker":
+		if e.ComplexityRoot.AssigneeSuggestion.Worker == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssigneeSuggestion.Worker(childComplexity), true
 
 	case "AuditEntry.area":
 		if e.ComplexityRoot.AuditEntry.Area == nil {
@@ -748,6 +871,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Grid.Population(childComplexity), true
+	case "Grid.visitCoverage":
+		if e.ComplexityRoot.Grid.VisitCoverage == nil {
+			break
+		}
+
+		args, err := ec.field_Grid_visitCoverage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Grid.VisitCoverage(childComplexity, args["days"].(*int)), true
 	case "Grid.workerName":
 		if e.ComplexityRoot.Grid.WorkerName == nil {
 			break
@@ -760,6 +894,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Grid.WorkerPhone(childComplexity), true
+	case "Grid.workers":
+		if e.ComplexityRoot.Grid.Workers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Grid.Workers(childComplexity), true
 
 	case "GridConnection.edges":
 		if e.ComplexityRoot.GridConnection.Edges == nil {
@@ -793,12 +933,133 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.GridEdge.Node(childComplexity), true
 
+	case "GridWorker.assignedIncidents":
+		if e.ComplexityRoot.GridWorker.AssignedIncidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.AssignedIncidents(childComplexity), true
+	case "GridWorker.code":
+		if e.ComplexityRoot.GridWorker.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.Code(childComplexity), true
+	case "GridWorker.geometry":
+		if e.ComplexityRoot.GridWorker.Geometry == nil {
+			break
+		}
+
+		args, err := ec.field_GridWorker_geometry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.GridWorker.Geometry(childComplexity, args["crs"].(*model.CRS), args["simplify"].(*float64)), true
+	case "GridWorker.grid":
+		if e.ComplexityRoot.GridWorker.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.Grid(childComplexity), true
+	case "GridWorker.grids":
+		if e.ComplexityRoot.GridWorker.Grids == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.Grids(childComplexity), true
+	case "GridWorker.id":
+		if e.ComplexityRoot.GridWorker.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.ID(childComplexity), true
+	case "GridWorker.lastSeenAt":
+		if e.ComplexityRoot.GridWorker.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.LastSeenAt(childComplexity), true
+	case "GridWorker.layer":
+		if e.ComplexityRoot.GridWorker.Layer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.Layer(childComplexity), true
+	case "GridWorker.name":
+		if e.ComplexityRoot.GridWorker.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.Name(childComplexity), true
+	case "GridWorker.onDuty":
+		if e.ComplexityRoot.GridWorker.OnDuty == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.OnDuty(childComplexity), true
+	case "GridWorker.phone":
+		if e.ComplexityRoot.GridWorker.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorker.Phone(childComplexity), true
+	case "GridWorker.track":
+		if e.ComplexityRoot.GridWorker.Track == nil {
+			break
+		}
+
+		args, err := ec.field_GridWorker_track_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.GridWorker.Track(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["simplifyMeters"].(*float64)), true
+
+	case "GridWorkerConnection.edges":
+		if e.ComplexityRoot.GridWorkerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorkerConnection.Edges(childComplexity), true
+	case "GridWorkerConnection.pageInfo":
+		if e.ComplexityRoot.GridWorkerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorkerConnection.PageInfo(childComplexity), true
+	case "GridWorkerConnection.totalCount":
+		if e.ComplexityRoot.GridWorkerConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorkerConnection.TotalCount(childComplexity), true
+
+	case "GridWorkerEdge.cursor":
+		if e.ComplexityRoot.GridWorkerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorkerEdge.Cursor(childComplexity), true
+	case "GridWorkerEdge.node":
+		if e.ComplexityRoot.GridWorkerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GridWorkerEdge.Node(childComplexity), true
+
 	case "Incident.amountYuan":
 		if e.ComplexityRoot.Incident.AmountYuan == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Incident.AmountYuan(childComplexity), true
+	case "Incident.assignee":
+		if e.ComplexityRoot.Incident.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Assignee(childComplexity), true
 	case "Incident.category":
 		if e.ComplexityRoot.Incident.Category == nil {
 			break
@@ -981,6 +1242,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IncidentEvent.Actor(childComplexity), true
+	case "IncidentEvent.assignee":
+		if e.ComplexityRoot.IncidentEvent.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEvent.Assignee(childComplexity), true
 	case "IncidentEvent.at":
 		if e.ComplexityRoot.IncidentEvent.At == nil {
 			break
@@ -1006,6 +1273,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IncidentEvent.To(childComplexity), true
 
+	case "Mutation.recordVisit":
+		if e.ComplexityRoot.Mutation.RecordVisit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordVisit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordVisit(childComplexity, args["input"].(RecordVisitInput), args["idempotencyKey"].(string)), true
 	case "Mutation.reportIncident":
 		if e.ComplexityRoot.Mutation.ReportIncident == nil {
 			break
@@ -1017,6 +1295,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReportIncident(childComplexity, args["input"].(ReportIncidentInput), args["idempotencyKey"].(string)), true
+	case "Mutation.reportPositions":
+		if e.ComplexityRoot.Mutation.ReportPositions == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reportPositions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReportPositions(childComplexity, args["points"].([]*PositionInput)), true
+	case "Mutation.setOnDuty":
+		if e.ComplexityRoot.Mutation.SetOnDuty == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setOnDuty_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetOnDuty(childComplexity, args["onDuty"].(bool)), true
 	case "Mutation.transitionIncident":
 		if e.ComplexityRoot.Mutation.TransitionIncident == nil {
 			break
@@ -1027,7 +1327,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.TransitionIncident(childComplexity, args["id"].(string), args["to"].(model.IncidentStatus), args["note"].(*string)), true
+		return e.ComplexityRoot.Mutation.TransitionIncident(childComplexity, args["id"].(string), args["to"].(model.IncidentStatus), args["note"].(*string), args["assigneeId"].(*string)), true
 
 	case "NearbyFeature.distanceMeters":
 		if e.ComplexityRoot.NearbyFeature.DistanceMeters == nil {
@@ -1152,6 +1452,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartyUnitEdge.Node(childComplexity), true
+
+	case "PositionBatchResult.accepted":
+		if e.ComplexityRoot.PositionBatchResult.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PositionBatchResult.Accepted(childComplexity), true
+	case "PositionBatchResult.duplicates":
+		if e.ComplexityRoot.PositionBatchResult.Duplicates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PositionBatchResult.Duplicates(childComplexity), true
+	case "PositionBatchResult.flagged":
+		if e.ComplexityRoot.PositionBatchResult.Flagged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PositionBatchResult.Flagged(childComplexity), true
 
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
@@ -1325,6 +1644,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Stats(childComplexity, args["area"].(*AreaInput), args["gridCode"].(*string)), true
+	case "Query.suggestAssignees":
+		if e.ComplexityRoot.Query.SuggestAssignees == nil {
+			break
+		}
+
+		args, err := ec.field_Query_suggestAssignees_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SuggestAssignees(childComplexity, args["incidentId"].(string), args["first"].(*int)), true
+	case "Query.visits":
+		if e.ComplexityRoot.Query.Visits == nil {
+			break
+		}
+
+		args, err := ec.field_Query_visits_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Visits(childComplexity, args["area"].(*AreaInput), args["from"].(*time.Time), args["to"].(*time.Time), args["first"].(*int), args["after"].(*string)), true
+	case "Query.workFigures":
+		if e.ComplexityRoot.Query.WorkFigures == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workFigures_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WorkFigures(childComplexity, args["gridCode"].(*string), args["from"].(*time.Time), args["to"].(*time.Time)), true
+	case "Query.workers":
+		if e.ComplexityRoot.Query.Workers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Workers(childComplexity, args["area"].(*AreaInput), args["onDuty"].(*bool), args["first"].(*int), args["after"].(*string)), true
 
 	case "ServicePoint.address":
 		if e.ComplexityRoot.ServicePoint.Address == nil {
@@ -1490,6 +1853,201 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IncidentChanged(childComplexity, args["area"].(*AreaInput), args["statuses"].([]model.IncidentStatus)), true
+	case "Subscription.workerMoved":
+		if e.ComplexityRoot.Subscription.WorkerMoved == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_workerMoved_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.WorkerMoved(childComplexity, args["area"].(*AreaInput)), true
+
+	case "Track.distanceMeters":
+		if e.ComplexityRoot.Track.DistanceMeters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Track.DistanceMeters(childComplexity), true
+	case "Track.geometry":
+		if e.ComplexityRoot.Track.Geometry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Track.Geometry(childComplexity), true
+	case "Track.jumps":
+		if e.ComplexityRoot.Track.Jumps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Track.Jumps(childComplexity), true
+	case "Track.onDutyHours":
+		if e.ComplexityRoot.Track.OnDutyHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Track.OnDutyHours(childComplexity), true
+	case "Track.points":
+		if e.ComplexityRoot.Track.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Track.Points(childComplexity), true
+
+	case "Visit.at":
+		if e.ComplexityRoot.Visit.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.At(childComplexity), true
+	case "Visit.building":
+		if e.ComplexityRoot.Visit.Building == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Building(childComplexity), true
+	case "Visit.geometry":
+		if e.ComplexityRoot.Visit.Geometry == nil {
+			break
+		}
+
+		args, err := ec.field_Visit_geometry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Visit.Geometry(childComplexity, args["crs"].(*model.CRS), args["simplify"].(*float64)), true
+	case "Visit.grid":
+		if e.ComplexityRoot.Visit.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Grid(childComplexity), true
+	case "Visit.id":
+		if e.ComplexityRoot.Visit.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.ID(childComplexity), true
+	case "Visit.kind":
+		if e.ComplexityRoot.Visit.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Kind(childComplexity), true
+	case "Visit.layer":
+		if e.ComplexityRoot.Visit.Layer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Layer(childComplexity), true
+	case "Visit.name":
+		if e.ComplexityRoot.Visit.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Name(childComplexity), true
+	case "Visit.note":
+		if e.ComplexityRoot.Visit.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Note(childComplexity), true
+	case "Visit.worker":
+		if e.ComplexityRoot.Visit.Worker == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Visit.Worker(childComplexity), true
+
+	case "VisitConnection.edges":
+		if e.ComplexityRoot.VisitConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitConnection.Edges(childComplexity), true
+	case "VisitConnection.pageInfo":
+		if e.ComplexityRoot.VisitConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitConnection.PageInfo(childComplexity), true
+	case "VisitConnection.totalCount":
+		if e.ComplexityRoot.VisitConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitConnection.TotalCount(childComplexity), true
+
+	case "VisitEdge.cursor":
+		if e.ComplexityRoot.VisitEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitEdge.Cursor(childComplexity), true
+	case "VisitEdge.node":
+		if e.ComplexityRoot.VisitEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VisitEdge.Node(childComplexity), true
+
+	case "WorkFigures.buildings":
+		if e.ComplexityRoot.WorkFigures.Buildings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.Buildings(childComplexity), true
+	case "WorkFigures.incidentsFoundOnPatrol":
+		if e.ComplexityRoot.WorkFigures.IncidentsFoundOnPatrol == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.IncidentsFoundOnPatrol(childComplexity), true
+	case "WorkFigures.medianMinutesToAccept":
+		if e.ComplexityRoot.WorkFigures.MedianMinutesToAccept == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.MedianMinutesToAccept(childComplexity), true
+	case "WorkFigures.medianMinutesToClose":
+		if e.ComplexityRoot.WorkFigures.MedianMinutesToClose == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.MedianMinutesToClose(childComplexity), true
+	case "WorkFigures.onDutyHours":
+		if e.ComplexityRoot.WorkFigures.OnDutyHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.OnDutyHours(childComplexity), true
+	case "WorkFigures.patrolKilometres":
+		if e.ComplexityRoot.WorkFigures.PatrolKilometres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.PatrolKilometres(childComplexity), true
+	case "WorkFigures.visitCoverage":
+		if e.ComplexityRoot.WorkFigures.VisitCoverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.VisitCoverage(childComplexity), true
+	case "WorkFigures.visitedBuildings":
+		if e.ComplexityRoot.WorkFigures.VisitedBuildings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.VisitedBuildings(childComplexity), true
+	case "WorkFigures.visits":
+		if e.ComplexityRoot.WorkFigures.Visits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkFigures.Visits(childComplexity), true
 
 	}
 	return 0, false
@@ -1503,6 +2061,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AreaInput", ec.unmarshalInputAreaInput),
 			graphql.NewInputUnmarshaler("CircleInput", ec.unmarshalInputCircleInput),
 			graphql.NewInputUnmarshaler("IncidentFilter", ec.unmarshalInputIncidentFilter),
+			graphql.NewInputUnmarshaler("PositionInput", ec.unmarshalInputPositionInput),
+			graphql.NewInputUnmarshaler("RecordVisitInput", ec.unmarshalInputRecordVisitInput),
 			graphql.NewInputUnmarshaler("ReportIncidentInput", ec.unmarshalInputReportIncidentInput),
 			graphql.NewInputUnmarshaler("TileInput", ec.unmarshalInputTileInput),
 		)
@@ -1635,7 +2195,7 @@ interface Node {
   id: ID!
 }
 
-enum Layer { GRID BUILDING PARTY_UNIT CAMERA SERVICE_POINT INCIDENT }
+enum Layer { GRID BUILDING PARTY_UNIT CAMERA SERVICE_POINT INCIDENT WORKER VISIT }
 
 """
 The layer whose data a type or field holds: a caller whose role may not read that layer
@@ -1930,9 +2490,16 @@ type Mutation {
   """
   Moves an incident through the workflow REPORTED → ACCEPTED → DISPATCHED →
   IN_PROGRESS → RESOLVED → CLOSED (REPORTED or ACCEPTED → REJECTED; RESOLVED →
-  IN_PROGRESS when verification fails). Anything else is INVALID_TRANSITION.
+  IN_PROGRESS when verification fails). Anything else is INVALID_TRANSITION. A dispatch
+  may name the grid worker it sends the incident to (suggestAssignees ranks them).
   """
-  transitionIncident(id: ID!, to: IncidentStatus!, note: String): Incident!
+  transitionIncident(
+    id: ID!
+    to: IncidentStatus!
+    note: String
+    "The grid worker to send it to; only with to: DISPATCHED."
+    assigneeId: ID
+  ): Incident!
 }
 
 type Subscription {
@@ -1984,12 +2551,219 @@ extend type Query {
   servicePoints(kind: ServicePointKind, area: AreaInput, first: Int = 100, after: String): ServicePointConnection!
 }
 `, BuiltIn: false},
+	{Name: "../schema/worker.graphqls", Input: `# Grid workers (网格员): where they are, where they went, whom they visited, and the
+# incidents sent to them.
+
+enum VisitKind { ROUTINE FOLLOW_UP DISPUTE CARE INSPECTION }
+
+"A grid worker, drawn at the last position their phone reported (their main grid's centre before any)."
+type GridWorker implements Node & Feature @layer(is: WORKER) {
+  id: ID!
+  layer: Layer!
+  name: String!
+  geometry(crs: CRS = WGS84, simplify: Float): GeoJSON!
+  "The GRID they mainly serve."
+  grid: Grid
+  "Their main grid's code and two digits."
+  code: String!
+  "Every GRID they serve."
+  grids: [Grid!]!
+  onDuty: Boolean!
+  "When their phone last reported a position."
+  lastSeenAt: DateTime
+  "Restricted: their mobile number."
+  phone: String
+  """
+  Their path from..to (at most 7 days), in WGS84: a LineString, a MultiLineString where
+  the phone fell silent for more than 5 minutes, null without two points. Points flagged
+  as jumps are left out. simplifyMeters (0..100) simplifies it in PostGIS. A grid worker's
+  own credential reads only its own track.
+  """
+  track(from: DateTime!, to: DateTime!, simplifyMeters: Float = 5): Track!
+  "Incidents dispatched to them, most urgent first."
+  assignedIncidents: [Incident!]! @layer(is: INCIDENT)
+}
+
+"A worker's path over a period."
+type Track @layer(is: WORKER) {
+  geometry: GeoJSON
+  "Positions in the period, jumps included."
+  points: Int!
+  "Positions implausibly far from the one before them."
+  jumps: Int!
+  "Length on the sphere (within 0.05 % of the spheroid here) of the unsimplified path."
+  distanceMeters: Float!
+  "Time covered by reporting: gaps of at most 5 minutes between points."
+  onDutyHours: Float!
+}
+
+"A worker's visit (走访) to a building or a place."
+type Visit implements Node & Feature @layer(is: VISIT) {
+  id: ID!
+  layer: Layer!
+  name: String!
+  geometry(crs: CRS = WGS84, simplify: Float): GeoJSON!
+  grid: Grid
+  at: DateTime!
+  kind: VisitKind!
+  note: String
+  worker: GridWorker
+  building: Building
+}
+
+type GridWorkerEdge { cursor: String! node: GridWorker! }
+type GridWorkerConnection { edges: [GridWorkerEdge!]! pageInfo: PageInfo! totalCount: Int! }
+type VisitEdge { cursor: String! node: Visit! }
+type VisitConnection { edges: [VisitEdge!]! pageInfo: PageInfo! totalCount: Int! }
+
+extend type Grid {
+  "Grid workers serving this unit (every GRID under it)."
+  workers: [GridWorker!]! @layer(is: WORKER)
+  """
+  The share (0..1) of the unit's buildings visited in the last days (1..366) before
+  now, or before the end of the period of the stats; null without buildings.
+  """
+  visitCoverage(days: Int = 30): Float @layer(is: VISIT)
+}
+
+extend type Incident {
+  "The worker it was dispatched to."
+  assignee: GridWorker @layer(is: WORKER)
+}
+
+extend type IncidentEvent {
+  "The worker a dispatch sent it to."
+  assignee: GridWorker @layer(is: WORKER)
+}
+
+"One position from a worker's phone."
+input PositionInput {
+  at: DateTime!
+  lon: Float!
+  lat: Float!
+  crs: CRS = WGS84
+  accuracyMeters: Float
+}
+
+type PositionBatchResult {
+  "Points stored."
+  accepted: Int!
+  "Points already stored (same worker and time): a resent batch."
+  duplicates: Int!
+  "Stored points implausibly far from the point before them."
+  flagged: Int!
+}
+
+input RecordVisitInput {
+  "The building visited; or give location."
+  buildingId: ID
+  "[lon, lat] of the place visited, inside the district."
+  location: [Float!]
+  crs: CRS = WGS84
+  at: DateTime!
+  kind: VisitKind!
+  "At most 2,000 characters."
+  note: String
+}
+
+"An on-duty worker and how far their latest fresh position is from an incident."
+type AssigneeSuggestion @layer(is: WORKER) {
+  worker: GridWorker!
+  distanceMeters: Float!
+  "Whether they serve the incident's own grid."
+  sameGrid: Boolean!
+  lastSeenAt: DateTime!
+}
+
+extend type Query {
+  "Ordered by id. first: 1..1000."
+  workers(area: AreaInput, onDuty: Boolean, first: Int = 100, after: String): GridWorkerConnection!
+  "Ordered by id. first: 1..1000."
+  visits(area: AreaInput, from: DateTime, to: DateTime, first: Int = 100, after: String): VisitConnection!
+  """
+  On-duty workers whose last position is at most 30 minutes old, for dispatching an
+  incident: those serving its own grid first, then the rest, each nearest first. first: 1..50.
+  """
+  suggestAssignees(incidentId: ID!, first: Int = 5): [AssigneeSuggestion!]!
+}
+
+extend type Mutation {
+  """
+  Stores positions from the calling worker's phone (a grid_worker credential), 1..500 a
+  batch, each within the district's bounding box grown by 1 km and not ahead of the server's clock by more than
+  5 minutes. Late and out-of-order points are accepted; a point already stored for that
+  time is a duplicate and changes nothing.
+  """
+  reportPositions(points: [PositionInput!]!): PositionBatchResult!
+  "Clocks the calling worker on or off duty."
+  setOnDuty(onDuty: Boolean!): GridWorker!
+  """
+  Records the calling worker's visit. The same idempotencyKey (1..128 characters) returns
+  the same visit; with a different payload it is IDEMPOTENCY_CONFLICT.
+  """
+  recordVisit(input: RecordVisitInput!, idempotencyKey: String!): Visit!
+}
+
+"""
+The grid workers' work (考核) in a unit over a period. Counts and sums add up over a
+unit's children; visitCoverage is the ratio of the summed parts, not an average of ratios.
+"""
+type WorkFigures {
+  "Length of the patrols of the workers whose main grid lies in the unit (tracks as GridWorker.track builds them)."
+  patrolKilometres: Float! @layer(is: WORKER)
+  "Time covered by those patrols."
+  onDutyHours: Float! @layer(is: WORKER)
+  visits: Int! @layer(is: VISIT)
+  "Buildings visited at least once in the period."
+  visitedBuildings: Int! @layer(is: VISIT)
+  buildings: Int! @layer(is: BUILDING)
+  "visitedBuildings / buildings; null without buildings."
+  visitCoverage: Float @layer(is: VISIT)
+  "Incidents reported in the period with source GRID_PATROL."
+  incidentsFoundOnPatrol: Int! @layer(is: INCIDENT)
+  "Median minutes from report to acceptance, of the incidents reported in the period."
+  medianMinutesToAccept: Float @layer(is: INCIDENT)
+  "Median minutes from report to closing, of the incidents reported in the period and closed."
+  medianMinutesToClose: Float @layer(is: INCIDENT)
+}
+
+extend type Query {
+  """
+  The workers' figures in the unit gridCode (the district when null) from..to (at most 366
+  days; by default the 30 days up to now).
+  """
+  workFigures(gridCode: String, from: DateTime, to: DateTime): WorkFigures!
+}
+
+extend type Subscription {
+  """
+  Workers whose position moved, inside area: each at most once every 3 seconds, with
+  their latest position. Read from the database, so a position sent through any server
+  instance arrives.
+  """
+  workerMoved(area: AreaInput): GridWorker!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AssigneeSuggestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "worker":
+		return ec.fieldContext_AssigneeSuggestion_worker(ctx, field)
+	case "distanceMeters":
+		return ec.fieldContext_AssigneeSuggestion_distanceMeters(ctx, field)
+	case "sameGrid":
+		return ec.fieldContext_AssigneeSuggestion_sameGrid(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_AssigneeSuggestion_lastSeenAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssigneeSuggestion", field.Name)
+}
 
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -2189,6 +2963,10 @@ func (ec *executionContext) childFields_Grid(ctx context.Context, field graphql.
 		return ec.fieldContext_Grid_workerName(ctx, field)
 	case "workerPhone":
 		return ec.fieldContext_Grid_workerPhone(ctx, field)
+	case "workers":
+		return ec.fieldContext_Grid_workers(ctx, field)
+	case "visitCoverage":
+		return ec.fieldContext_Grid_visitCoverage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Grid", field.Name)
 }
@@ -2213,6 +2991,58 @@ func (ec *executionContext) childFields_GridEdge(ctx context.Context, field grap
 		return ec.fieldContext_GridEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GridEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_GridWorker(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GridWorker_id(ctx, field)
+	case "layer":
+		return ec.fieldContext_GridWorker_layer(ctx, field)
+	case "name":
+		return ec.fieldContext_GridWorker_name(ctx, field)
+	case "geometry":
+		return ec.fieldContext_GridWorker_geometry(ctx, field)
+	case "grid":
+		return ec.fieldContext_GridWorker_grid(ctx, field)
+	case "code":
+		return ec.fieldContext_GridWorker_code(ctx, field)
+	case "grids":
+		return ec.fieldContext_GridWorker_grids(ctx, field)
+	case "onDuty":
+		return ec.fieldContext_GridWorker_onDuty(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_GridWorker_lastSeenAt(ctx, field)
+	case "phone":
+		return ec.fieldContext_GridWorker_phone(ctx, field)
+	case "track":
+		return ec.fieldContext_GridWorker_track(ctx, field)
+	case "assignedIncidents":
+		return ec.fieldContext_GridWorker_assignedIncidents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GridWorker", field.Name)
+}
+
+func (ec *executionContext) childFields_GridWorkerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_GridWorkerConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_GridWorkerConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_GridWorkerConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GridWorkerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_GridWorkerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_GridWorkerEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_GridWorkerEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GridWorkerEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Incident(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2253,6 +3083,8 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_description(ctx, field)
 	case "amountYuan":
 		return ec.fieldContext_Incident_amountYuan(ctx, field)
+	case "assignee":
+		return ec.fieldContext_Incident_assignee(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
 }
@@ -2307,6 +3139,8 @@ func (ec *executionContext) childFields_IncidentEvent(ctx context.Context, field
 		return ec.fieldContext_IncidentEvent_note(ctx, field)
 	case "actor":
 		return ec.fieldContext_IncidentEvent_actor(ctx, field)
+	case "assignee":
+		return ec.fieldContext_IncidentEvent_assignee(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IncidentEvent", field.Name)
 }
@@ -2379,6 +3213,18 @@ func (ec *executionContext) childFields_PartyUnitEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type PartyUnitEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PositionBatchResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accepted":
+		return ec.fieldContext_PositionBatchResult_accepted(ctx, field)
+	case "duplicates":
+		return ec.fieldContext_PositionBatchResult_duplicates(ctx, field)
+	case "flagged":
+		return ec.fieldContext_PositionBatchResult_flagged(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PositionBatchResult", field.Name)
+}
+
 func (ec *executionContext) childFields_ServicePoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2449,6 +3295,94 @@ func (ec *executionContext) childFields_Stats(ctx context.Context, field graphql
 		return ec.fieldContext_Stats_overdueIncidents(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Stats", field.Name)
+}
+
+func (ec *executionContext) childFields_Track(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "geometry":
+		return ec.fieldContext_Track_geometry(ctx, field)
+	case "points":
+		return ec.fieldContext_Track_points(ctx, field)
+	case "jumps":
+		return ec.fieldContext_Track_jumps(ctx, field)
+	case "distanceMeters":
+		return ec.fieldContext_Track_distanceMeters(ctx, field)
+	case "onDutyHours":
+		return ec.fieldContext_Track_onDutyHours(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Track", field.Name)
+}
+
+func (ec *executionContext) childFields_Visit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Visit_id(ctx, field)
+	case "layer":
+		return ec.fieldContext_Visit_layer(ctx, field)
+	case "name":
+		return ec.fieldContext_Visit_name(ctx, field)
+	case "geometry":
+		return ec.fieldContext_Visit_geometry(ctx, field)
+	case "grid":
+		return ec.fieldContext_Visit_grid(ctx, field)
+	case "at":
+		return ec.fieldContext_Visit_at(ctx, field)
+	case "kind":
+		return ec.fieldContext_Visit_kind(ctx, field)
+	case "note":
+		return ec.fieldContext_Visit_note(ctx, field)
+	case "worker":
+		return ec.fieldContext_Visit_worker(ctx, field)
+	case "building":
+		return ec.fieldContext_Visit_building(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Visit", field.Name)
+}
+
+func (ec *executionContext) childFields_VisitConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_VisitConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_VisitConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_VisitConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VisitConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_VisitEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_VisitEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_VisitEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VisitEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "patrolKilometres":
+		return ec.fieldContext_WorkFigures_patrolKilometres(ctx, field)
+	case "onDutyHours":
+		return ec.fieldContext_WorkFigures_onDutyHours(ctx, field)
+	case "visits":
+		return ec.fieldContext_WorkFigures_visits(ctx, field)
+	case "visitedBuildings":
+		return ec.fieldContext_WorkFigures_visitedBuildings(ctx, field)
+	case "buildings":
+		return ec.fieldContext_WorkFigures_buildings(ctx, field)
+	case "visitCoverage":
+		return ec.fieldContext_WorkFigures_visitCoverage(ctx, field)
+	case "incidentsFoundOnPatrol":
+		return ec.fieldContext_WorkFigures_incidentsFoundOnPatrol(ctx, field)
+	case "medianMinutesToAccept":
+		return ec.fieldContext_WorkFigures_medianMinutesToAccept(ctx, field)
+	case "medianMinutesToClose":
+		return ec.fieldContext_WorkFigures_medianMinutesToClose(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkFigures", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -77,6 +77,10 @@ func newAPI(t testing.TB, db *testdb.DB, queries *atomic.Int64) *api {
 	return &api{t: t, srv: srv, db: db, queries: queries}
 }
 
+// testClock is the store's "now" for the district: 10:00 on its reference day, when its
+// workers are out on patrol.
+var testClock = testdb.Reference.Add(10 * time.Hour)
+
 var (
 	districtOnce sync.Once
 	districtAPI  *api
@@ -89,7 +93,7 @@ func district(t testing.TB) *api {
 	t.Helper()
 	districtOnce.Do(func() {
 		var n atomic.Int64
-		db := testdb.New(&onceTB{TB: t}, func(o *store.Options) { o.Tracer = countingTracer{&n} })
+		db := testdb.New(&onceTB{TB: t}, func(o *store.Options) { o.Tracer = countingTracer{&n}; o.Now = func() time.Time { return testClock } })
 		scale := 1
 		if _, ok := t.(*testing.B); ok {
 			if s, err := strconv.Atoi(os.Getenv("GRIDHUB_BENCH_SCALE")); err == nil && s > 0 {

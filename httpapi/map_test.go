@@ -195,6 +195,49 @@ func TestMapPage(t *testing.T) {
 		b.wait(t, "the grid's panel", fmt.Sprintf(`(document.getElementById('panel-title') || {}).textContent === %q`, name))
 	})
 	b.screenshot(t, shots, "5-search")
+
+	t.Run("the 网格员 layer draws workers and a click on one shows its panel", func(t *testing.T) {
+		var id int64
+		var name, code string
+		var lon, lat float64
+		if err := a.db.Store.Pool().QueryRow(t.Context(), `SELECT id, name, code, ST_X(geom), ST_Y(geom) FROM grid_workers
+			WHERE ST_Contains((SELECT geom FROM grids WHERE level = 'DISTRICT'), geom) ORDER BY id LIMIT 1`).Scan(&id, &name, &code, &lon, &lat); err != nil {
+			t.Fatal(err)
+		}
+		b.do(t, "click the worker toggle", chromedp.Click(chromedp.CSS("#toggle-worker")))
+		b.wait(t, "workers to show", `window.__gridhub.layers.worker.getVisible() === true`)
+		b.eval(t, fmt.Sprintf(`window.__gridhub.goTo(%f, %f, 18)`, lon, lat), nil)
+		b.waitRendered(t)
+		b.wait(t, "worker features", `window.__gridhub.counts.worker > 0`)
+		var xy [2]float64
+		b.eval(t, fmt.Sprintf(`window.__gridhub.pixelOf(%f, %f)`, lon, lat), &xy)
+		var hit *struct{ Layer, ID string }
+		b.eval(t, fmt.Sprintf(`window.__gridhub.featureAt(%f, %f)`, xy[0], xy[1]), &hit)
+		if hit == nil || hit.Layer != "worker" || hit.ID != model.GlobalID(model.LayerWorker, id) {
+			t.Fatalf("under the worker's position: %+v", hit)
+		}
+		b.click(t, xy[0], xy[1])
+		b.wait(t, "the worker's panel", fmt.Sprintf(`(document.getElementById('panel-title') || {}).textContent === %q`, name))
+		var text string
+		b.eval(t, `document.getElementById('panel').textContent`, &text)
+		if !strings.Contains(text, code) || !strings.Contains(text, "派遣事件") {
+			t.Errorf("panel %q lacks the worker's code or its dispatched incidents", text)
+		}
+		b.wait(t, "the worker's latest day of patrol", `((window.__gridhub.shown || {}).node || {}).track?.points > 0`)
+		var track struct{ Points int }
+		b.eval(t, `window.__gridhub.shown.node.track`, &track)
+		var want int
+		if err := a.db.Store.Pool().QueryRow(t.Context(), `SELECT count(*) FROM worker_positions WHERE worker_id = $1
+			AND (at AT TIME ZONE 'Asia/Shanghai')::date = (SELECT (last_seen_at AT TIME ZONE 'Asia/Shanghai')::date FROM grid_workers WHERE id = $1)`, id).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if track.Points != want {
+			t.Errorf("the panel's track has %d points, want the %d of the worker's last day", track.Points, want)
+		}
+		b.do(t, "click the worker toggle", chromedp.Click(chromedp.CSS("#toggle-worker")))
+		b.wait(t, "workers to hide", `window.__gridhub.layers.worker.getVisible() === false`)
+	})
+	b.screenshot(t, shots, "6-worker")
 	if png, err := os.ReadFile(review); err == nil {
 		_ = os.WriteFile("/tmp/map.png", png, 0o644)
 	}

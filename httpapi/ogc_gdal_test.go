@@ -210,7 +210,8 @@ func TestOGCThroughGDAL(t *testing.T) {
 	}
 	t.Run("ogrinfo lists every collection to the command centre", func(t *testing.T) {
 		got := listed(run(t, ogrinfo, "-ro", "-q", "OAPIF:"+ogcURL(g.api, g.keys["command_center"])))
-		want := []string{"grid_units", "streets", "communities", "grids", "buildings", "party_units", "cameras", "service_points", "incidents"}
+		want := []string{"grid_units", "streets", "communities", "grids", "buildings", "party_units", "cameras", "service_points", "incidents",
+			"grid_workers", "visits"}
 		if !slices.Equal(got, want) {
 			t.Errorf("ogrinfo lists %v, want %v", got, want)
 		}

@@ -64,6 +64,13 @@ func guardedDistrict(t *testing.T) *guarded {
 			}
 			g.keys[role] = key
 		}
+		key, prefix, hash := auth.NewKey()
+		worker, fence := testWorker(a)
+		k := store.APIKey{Prefix: prefix, Hash: hash, Name: "测试·grid_worker", Role: "grid_worker", WorkerID: &worker, FenceCode: &fence}
+		if _, err := a.db.Store.CreateKey(context.Background(), k); err != nil {
+			panic(err)
+		}
+		g.keys["grid_worker"] = key
 		guardedAPI = g
 	})
 	c := *guardedAPI
@@ -88,11 +95,14 @@ var layerQueries = map[string]string{
 	"CAMERA":        `{ cameras(first: 1) { totalCount } }`,
 	"SERVICE_POINT": `{ servicePoints(first: 1) { totalCount } }`,
 	"INCIDENT":      `{ incidents(first: 1) { totalCount } }`,
+	"WORKER":        `{ workers(first: 1) { totalCount } }`,
+	"VISIT":         `{ visits(first: 1) { totalCount } }`,
 }
 
 var readableLayers = map[string][]string{
-	"command_center":  {"GRID", "BUILDING", "PARTY_UNIT", "CAMERA", "SERVICE_POINT", "INCIDENT"},
-	"street_office":   {"GRID", "BUILDING", "PARTY_UNIT", "CAMERA", "SERVICE_POINT", "INCIDENT"},
+	"command_center":  {"GRID", "BUILDING", "PARTY_UNIT", "CAMERA", "SERVICE_POINT", "INCIDENT", "WORKER", "VISIT"},
+	"street_office":   {"GRID", "BUILDING", "PARTY_UNIT", "CAMERA", "SERVICE_POINT", "INCIDENT", "WORKER", "VISIT"},
+	"grid_worker":     {"GRID", "BUILDING", "SERVICE_POINT", "INCIDENT", "WORKER", "VISIT"},
 	"judicial":        {"GRID", "SERVICE_POINT", "INCIDENT"},
 	"city_management": {"GRID", "BUILDING", "CAMERA", "SERVICE_POINT", "INCIDENT"},
 	"public":          {"GRID", "SERVICE_POINT", "INCIDENT"},

@@ -61,6 +61,10 @@ func vectorLayers(l model.Layer, o store.TileOptions) []vectorLayer {
 	case model.LayerIncident:
 		vl.Description = "Incidents (事件), in every status unless the tile URL asks for some with ?statuses=REPORTED,ACCEPTED,…; " +
 			"overdue is computed when the tile is built." + cluster
+	case model.LayerWorker:
+		vl.Description = "Grid workers (网格员) at their last known position." + cluster
+	case model.LayerVisit:
+		vl.Description = "Grid workers' visits (走访)." + cluster
 	}
 	return []vectorLayer{vl}
 }

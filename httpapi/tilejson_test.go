@@ -34,7 +34,7 @@ func TestTileJSON(t *testing.T) {
 			t.Errorf("layer %s is not documented: %+v", vl.ID, vl)
 		}
 	}
-	if want := []string{"grid", "grid_label", "building", "party_unit", "camera", "service_point", "incident"}; !slices.Equal(ids, want) {
+	if want := []string{"grid", "grid_label", "building", "party_unit", "camera", "service_point", "incident", "worker", "visit"}; !slices.Equal(ids, want) {
 		t.Errorf("vector_layers %v, want %v", ids, want)
 	}
 	tj = tileJSON{}

@@ -41,6 +41,7 @@ type Hub struct {
 
 	mu      sync.Mutex
 	subs    map[*Sub]struct{}
+	polling int            // subscriptions that poll (Hold)
 	last    int64          // newest change delivered
 	started bool           // the first connection has noted where the timeline stood
 	seen    map[int64]bool // recent change ids, so a catch-up delivers each change once
@@ -161,11 +162,27 @@ func (h *Hub) Unsubscribe(s *Sub) {
 	}
 }
 
-// Subscribers counts the current subscribers.
+// Subscribers counts the current subscribers, those that poll (Hold) included.
 func (h *Hub) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.subs)
+	return len(h.subs) + h.polling
+}
+
+// Hold counts a subscription that polls the database rather than hearing notifications
+// (the workers' positions, too many to announce one by one); release ends it.
+func (h *Hub) Hold() (release func()) {
+	h.mu.Lock()
+	h.polling++
+	h.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			h.mu.Lock()
+			h.polling--
+			h.mu.Unlock()
+		})
+	}
 }
 
 // HandleBacklog runs after every (re)connect: the first time it notes where the

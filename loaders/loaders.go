@@ -26,6 +26,10 @@ type Loaders struct {
 	partyGroup    lazy[int64, []model.Feature]
 	timelines     lazy[int64, []*model.IncidentEvent]
 	camerasNear   lazy[store.CameraNearKey, []*model.NearbyFeature]
+	gridWorkers   lazy[int64, []model.Feature]
+	workerGrids   lazy[int64, []model.Feature]
+	assigned      lazy[int64, []model.Feature]
+	coverage      lazy[store.CoverageKey, *float64]
 
 	mu         sync.Mutex
 	features   map[model.Layer]*loader[int64, model.Feature]

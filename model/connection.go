@@ -89,3 +89,23 @@ type NearbyFeature struct {
 	Feature        Feature
 	DistanceMeters float64
 }
+
+type GridWorkerEdge struct {
+	Cursor string
+	Node   *GridWorker
+}
+
+type GridWorkerConnection struct {
+	Page
+	Edges []*GridWorkerEdge
+}
+
+type VisitEdge struct {
+	Cursor string
+	Node   *Visit
+}
+
+type VisitConnection struct {
+	Page
+	Edges []*VisitEdge
+}

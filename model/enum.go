@@ -18,10 +18,12 @@ const (
 	LayerCamera       Layer = "CAMERA"
 	LayerServicePoint Layer = "SERVICE_POINT"
 	LayerIncident     Layer = "INCIDENT"
+	LayerWorker       Layer = "WORKER"
+	LayerVisit        Layer = "VISIT"
 )
 
 // Layers lists every layer in the order features are returned.
-var Layers = []Layer{LayerGrid, LayerBuilding, LayerPartyUnit, LayerCamera, LayerServicePoint, LayerIncident}
+var Layers = []Layer{LayerGrid, LayerBuilding, LayerPartyUnit, LayerCamera, LayerServicePoint, LayerIncident, LayerWorker, LayerVisit}
 
 // Ordinal is the layer's place in Layers, the first key of the cross-layer order.
 func (e Layer) Ordinal() int { return slices.Index(Layers, e) }
@@ -115,6 +117,13 @@ var IncidentStatuses = []IncidentStatus{StatusReported, StatusAccepted, StatusDi
 
 func (e *IncidentStatus) UnmarshalGQL(v any) error { return unmarshalEnum(e, v, IncidentStatuses) }
 func (e IncidentStatus) MarshalGQL(w io.Writer)    { marshalEnum(w, e) }
+
+type VisitKind string
+
+var VisitKinds = []VisitKind{"ROUTINE", "FOLLOW_UP", "DISPUTE", "CARE", "INSPECTION"}
+
+func (e *VisitKind) UnmarshalGQL(v any) error { return unmarshalEnum(e, v, VisitKinds) }
+func (e VisitKind) MarshalGQL(w io.Writer)    { marshalEnum(w, e) }
 
 func unmarshalEnum[E ~string](e *E, v any, valid []E) error {
 	s, ok := v.(string)

@@ -159,6 +159,7 @@ type Incident struct {
 	Overdue     bool
 	AmountYuan  *float64
 	GridID      *int64
+	AssigneeID  *int64
 }
 
 func (Incident) IsNode()             {}
@@ -175,6 +176,8 @@ type IncidentEvent struct {
 	To    IncidentStatus
 	Note  *string
 	Actor *string
+	// AssigneeID is the worker a dispatch sent it to.
+	AssigneeID *int64
 }
 
 // IncidentFilter narrows incident lists; zero fields do not filter.

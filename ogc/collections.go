@@ -31,6 +31,8 @@ var collectionDefs = []collectionDef{
 	{"cameras", model.LayerCamera, "", "视频监控", "雪亮工程 and 云眼卫士 cameras with their online status."},
 	{"service_points", model.LayerServicePoint, "", "服务站点", "Legal service, mediation, civilisation practice, enforcement, studios and police."},
 	{"incidents", model.LayerIncident, "", "事件", "Incidents in every status; datetime filters on reportedAt."},
+	{"grid_workers", model.LayerWorker, "", "网格员", "Grid workers at their last known position."},
+	{"visits", model.LayerVisit, "", "走访", "Grid workers' recorded visits to buildings and places."},
 }
 
 func findCollection(id string) (collectionDef, bool) {

@@ -36,6 +36,8 @@ var geometryFormats = map[model.Layer]string{
 	model.LayerCamera:       "geometry-point",
 	model.LayerServicePoint: "geometry-point",
 	model.LayerIncident:     "geometry-point",
+	model.LayerWorker:       "geometry-point",
+	model.LayerVisit:        "geometry-point",
 }
 
 // queryablesOf is the JSON Schema of what the caller may filter a collection's items

@@ -7,6 +7,7 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 	"gridhub/auth"
 	"gridhub/graph"
 	"gridhub/loaders"
@@ -51,7 +52,7 @@ func (r *mutationResolver) ReportIncident(ctx context.Context, input graph.Repor
 	return inc, nil
 }
 
-func (r *mutationResolver) TransitionIncident(ctx context.Context, id string, to model.IncidentStatus, note *string) (*model.Incident, error) {
+func (r *mutationResolver) TransitionIncident(ctx context.Context, id string, to model.IncidentStatus, note *string, assigneeID *string) (*model.Incident, error) {
 	l, n, ok := model.ParseGlobalID(id)
 	if !ok || l != model.LayerIncident {
 		return nil, errNoIncident
@@ -60,7 +61,24 @@ func (r *mutationResolver) TransitionIncident(ctx context.Context, id string, to
 	if note != nil && utf8.RuneCountInString(*note) > 1000 {
 		return nil, model.Errorf(model.CodeOutOfRange, "note must be at most 1000 characters")
 	}
-	if err := r.Store.TransitionIncident(ctx, n, to, note, actorOf(ctx)); err != nil {
+	var assignee *int64
+	if assigneeID != nil {
+		if to != model.StatusDispatched {
+			return nil, model.Errorf(model.CodeBadInput, "assigneeId goes only with to: DISPATCHED")
+		}
+		if err := readable(ctx, nil, model.LayerWorker); err != nil {
+			return nil, err
+		}
+		l, w, ok := model.ParseGlobalID(*assigneeID)
+		if !ok || l != model.LayerWorker {
+			return nil, errNoWorker
+		}
+		assignee = &w
+	}
+	if err := r.Store.TransitionIncident(ctx, n, to, note, actorOf(ctx), assignee); err != nil {
+		if assignee != nil && errors.Is(err, store.ErrAssigneeNotFound) {
+			return nil, errNoWorker
+		}
 		return nil, transitionError(err)
 	}
 	return r.incident(ctx, n)
@@ -91,12 +109,15 @@ func (r *subscriptionResolver) IncidentChanged(ctx context.Context, area *graph.
 
 func (r *Resolver) Incident() graph.IncidentResolver { return &incidentResolver{r} }
 
+func (r *Resolver) IncidentEvent() graph.IncidentEventResolver { return &incidentEventResolver{r} }
+
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
 
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
-	incidentResolver     struct{ *Resolver }
-	mutationResolver     struct{ *Resolver }
-	subscriptionResolver struct{ *Resolver }
+	incidentResolver      struct{ *Resolver }
+	incidentEventResolver struct{ *Resolver }
+	mutationResolver      struct{ *Resolver }
+	subscriptionResolver  struct{ *Resolver }
 )

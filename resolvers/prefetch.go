@@ -20,6 +20,8 @@ var implementors = map[model.Layer][]string{
 	model.LayerCamera:       {"Camera", "Feature", "Node"},
 	model.LayerServicePoint: {"ServicePoint", "Feature", "Node"},
 	model.LayerIncident:     {"Incident", "Feature", "Node"},
+	model.LayerWorker:       {"GridWorker", "Feature", "Node"},
+	model.LayerVisit:        {"Visit", "Feature", "Node"},
 }
 
 // level is a set of nodes and the selection the query makes on them.

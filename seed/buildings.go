@@ -45,6 +45,7 @@ type buildingGen struct {
 
 	homes     [][]building // per grid, up to keepHomes residential buildings
 	homeCount []int        // per grid, all residential buildings
+	idSpan    [][2]int64   // per grid, its buildings' first and last id (ids are consecutive)
 }
 
 const keepHomes = 32
@@ -63,6 +64,7 @@ func newBuildingGen(d *district, scale int) *buildingGen {
 		numbers:   map[string]int{},
 		homes:     make([][]building, len(d.grids)),
 		homeCount: make([]int, len(d.grids)),
+		idSpan:    make([][2]int64, len(d.grids)),
 	}
 }
 
@@ -121,6 +123,7 @@ func (b *buildingGen) grid(k int) []building {
 		out = append(out, x)
 	}
 	b.populate(r, k, out)
+	b.idSpan[k] = [2]int64{b.nextID + 1, b.nextID + int64(len(out))}
 	for x := range out {
 		b.nextID++
 		out[x].id = b.nextID

@@ -37,6 +37,9 @@ const (
 	sServices
 	sIncidentPlan
 	sIncidentDay
+	sWorkers
+	sPatrol
+	sVisits
 )
 
 func uniform(r *rand.Rand, lo, hi float64) float64 { return lo + (hi-lo)*r.Float64() }

@@ -45,13 +45,16 @@ type Summary struct {
 	ServicePoints  int64
 	Incidents      int64
 	IncidentEvents int64
+	Workers        int64
+	Positions      int64
+	Visits         int64
 	Elapsed        time.Duration
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("scale %d as of %s: %d grids, %d buildings, %d party units, %d cameras, %d service points, %d incidents, %d incident events in %s",
+	return fmt.Sprintf("scale %d as of %s: %d grids, %d buildings, %d party units, %d cameras, %d service points, %d incidents, %d incident events, %d workers, %d positions, %d visits in %s",
 		s.Scale, s.Reference.Format(time.RFC3339), s.Grids, s.Buildings, s.PartyUnits, s.Cameras, s.ServicePoints,
-		s.Incidents, s.IncidentEvents, s.Elapsed.Round(time.Millisecond))
+		s.Incidents, s.IncidentEvents, s.Workers, s.Positions, s.Visits, s.Elapsed.Round(time.Millisecond))
 }
 
 // Run generates the district and loads it in one transaction: on any error nothing is
@@ -79,6 +82,7 @@ func Run(ctx context.Context, st *store.Store, o Options) (Summary, error) {
 			return err
 		}
 		bg := newBuildingGen(d, o.Scale)
+		ws := d.workers()
 		plan, err := newIncidentPlan(d, bg, cats, o.Scale, o.Reference)
 		if err != nil {
 			return err
@@ -98,11 +102,20 @@ func Run(ctx context.Context, st *store.Store, o Options) (Summary, error) {
 			{&sum.ServicePoints, "service_points", serviceColumns, func() func() ([]any, error) { return sliceRows(d.serviceRows()) }},
 			{&sum.Incidents, "incidents", incidentColumns, plan.incidentRows},
 			{&sum.IncidentEvents, "incident_events", eventColumns, plan.eventRows},
+			{&sum.Workers, "grid_workers", workerColumns, func() func() ([]any, error) { return sliceRows(d.workerRows(ws, o.Reference)) }},
+			{new(int64), "grid_worker_grids", workerGridColumns, func() func() ([]any, error) { return sliceRows(workerGridRows(ws)) }},
+			{&sum.Positions, "worker_positions", positionColumns, func() func() ([]any, error) { return d.positionRows(ws, o.Reference) }},
+		}
+		if err := tx.PositionDays(ctx, patrolDates(o.Reference)); err != nil {
+			return err
 		}
 		for _, s := range steps {
 			if *s.n, err = load(ctx, tx, o.Progress, s.table, s.cols, s.rows()); err != nil {
 				return err
 			}
+		}
+		if sum.Visits, err = tx.InsertVisits(ctx, d.visits(bg, ws, o.Reference)); err != nil {
+			return err
 		}
 		return tx.Finish(ctx)
 	})

@@ -102,6 +102,10 @@ var jsonColumns = map[model.Layer]map[string]jsonColumn{
 		"priority": {"t.priority::int", jsonInt}, "overdue": {overdueSQL, jsonBool}, "description": {"t.description", jsonString},
 		"reportedAt": {beijingTime("t.reported_at"), jsonString}, "dueAt": {beijingTime("t.due_at"), jsonString},
 		"closedAt": {beijingTime("t.closed_at"), jsonString}},
+	model.LayerWorker: {"id": {"", jsonID}, "layer": {"", jsonLayer}, "name": {"t.name", jsonString}, "code": {"t.code", jsonString},
+		"onDuty": {"t.on_duty", jsonBool}, "phone": {"t.phone", jsonString}},
+	model.LayerVisit: {"id": {"", jsonID}, "layer": {"", jsonLayer}, "name": {visitNameSQL, jsonString}, "kind": {"t.kind", jsonString},
+		"note": {"t.note", jsonString}},
 }
 
 // beijingTime is the timestamptz expression ts as gqlgen writes a DateTime read by the

@@ -213,7 +213,10 @@ func sourceName(s model.IncidentSource) string {
 // TransitionIncident moves an incident to status to, appending a timeline entry, under
 // a row lock so that concurrent moves of one incident take turns and the timeline never
 // forks. A move the workflow does not allow is *InvalidTransitionError.
-func (s *Store) TransitionIncident(ctx context.Context, id int64, to model.IncidentStatus, note *string, actor string) error {
+//
+// assignee, when not nil, is the worker a dispatch sends it to: one the caller may see
+// (else ErrNotFound), recorded on the incident and its timeline entry.
+func (s *Store) TransitionIncident(ctx context.Context, id int64, to model.IncidentStatus, note *string, actor string, assignee *int64) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return wrap(err, "begin transition")
@@ -225,6 +228,17 @@ func (s *Store) TransitionIncident(ctx context.Context, id int64, to model.Incid
 	if err := tx.QueryRow(ctx, `SELECT t.status FROM incidents t WHERE `+and(conds)+` FOR UPDATE`, p...).Scan(&from); err != nil {
 		return wrap(err, "lock incident")
 	}
+	if assignee != nil {
+		p := args{*assignee}
+		conds := append([]string{"t.id = $1"}, scopeWhere(ctx, model.LayerWorker, &p)...)
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM grid_workers t WHERE `+and(conds)+`)`, p...).Scan(&ok); err != nil {
+			return wrap(err, "find assignee")
+		}
+		if !ok {
+			return ErrAssigneeNotFound
+		}
+	}
 	if !from.CanMoveTo(to) {
 		return &InvalidTransitionError{From: from, To: to, Allowed: from.Next()}
 	}
@@ -233,13 +247,13 @@ func (s *Store) TransitionIncident(ctx context.Context, id int64, to model.Incid
 	if to == model.StatusClosed {
 		closed = &now
 	}
-	if _, err := tx.Exec(ctx, `UPDATE incidents SET status = $2, updated_at = $3, closed_at = $4 WHERE id = $1`,
-		id, string(to), now, closed); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE incidents SET status = $2, updated_at = $3, closed_at = $4, assignee_id = coalesce($5, assignee_id) WHERE id = $1`,
+		id, string(to), now, closed, assignee); err != nil {
 		return wrap(err, "update incident")
 	}
 	var event int64
-	if err := tx.QueryRow(ctx, `INSERT INTO incident_events (incident_id, at, from_status, to_status, note, actor)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, id, now, string(from), string(to), note, actor).Scan(&event); err != nil {
+	if err := tx.QueryRow(ctx, `INSERT INTO incident_events (incident_id, at, from_status, to_status, note, actor, assignee_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, id, now, string(from), string(to), note, actor, assignee).Scan(&event); err != nil {
 		return wrap(err, "insert timeline entry")
 	}
 	if _, err := tx.Exec(ctx, notifySQL, event, id); err != nil {

@@ -16,9 +16,14 @@ type APIKey struct {
 	Name      string
 	Role      string
 	FenceCode *string
-	CreatedAt time.Time
-	ExpiresAt *time.Time
-	RevokedAt *time.Time
+	// WorkerID is the grid worker a worker's key belongs to.
+	WorkerID *int64
+	// WorkerCode, when set on PutKey, names the worker instead of WorkerID; the key is then
+	// fenced to the community of the worker's main grid.
+	WorkerCode *string
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
 }
 
 // ErrKeyExists is a prefix collision (one in four billion): draw another key.
@@ -27,9 +32,9 @@ var ErrKeyExists = errors.New("a key with this prefix exists")
 // CreateKey records a new key.
 func (s *Store) CreateKey(ctx context.Context, k APIKey) (int64, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO api_keys (prefix, hash, name, role, fence_code, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (prefix) DO NOTHING RETURNING id`,
-		k.Prefix, k.Hash, k.Name, k.Role, k.FenceCode, k.ExpiresAt).Scan(&id)
+	err := s.pool.QueryRow(ctx, `INSERT INTO api_keys (prefix, hash, name, role, fence_code, expires_at, worker_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (prefix) DO NOTHING RETURNING id`,
+		k.Prefix, k.Hash, k.Name, k.Role, k.FenceCode, k.ExpiresAt, k.WorkerID).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, ErrKeyExists
 	}
@@ -39,17 +44,24 @@ VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (prefix) DO NOTHING RETURNING id`,
 // PutKey records a key with a fixed prefix and hash, replacing what that prefix had
 // (the demo keys, whose values are published).
 func (s *Store) PutKey(ctx context.Context, k APIKey) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO api_keys (prefix, hash, name, role, fence_code)
-VALUES ($1, $2, $3, $4, $5) ON CONFLICT (prefix) DO UPDATE SET hash = $2, name = $3, role = $4, fence_code = $5, revoked_at = NULL, expires_at = NULL`,
-		k.Prefix, k.Hash, k.Name, k.Role, k.FenceCode)
+	tag, err := s.pool.Exec(ctx, `WITH w AS (SELECT w.id, c.code FROM grid_workers w JOIN grids g ON g.id = w.grid_id
+    JOIN grids c ON c.id = g.parent_id WHERE w.code = $6)
+INSERT INTO api_keys (prefix, hash, name, role, fence_code, worker_id)
+SELECT $1, $2, $3, $4, coalesce((SELECT code FROM w), $5), (SELECT id FROM w) WHERE $6::text IS NULL OR EXISTS (SELECT FROM w)
+ON CONFLICT (prefix) DO UPDATE SET hash = $2, name = $3, role = $4, fence_code = excluded.fence_code,
+    worker_id = excluded.worker_id, revoked_at = NULL, expires_at = NULL`,
+		k.Prefix, k.Hash, k.Name, k.Role, k.FenceCode, k.WorkerCode)
+	if err == nil && tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
 	return wrap(err, "put key")
 }
 
-const keyCols = `id, prefix, hash, name, role, fence_code, created_at, expires_at, revoked_at`
+const keyCols = `id, prefix, hash, name, role, fence_code, worker_id, created_at, expires_at, revoked_at`
 
 func scanKey(r pgx.CollectableRow) (APIKey, error) {
 	var k APIKey
-	err := r.Scan(&k.ID, &k.Prefix, &k.Hash, &k.Name, &k.Role, &k.FenceCode, &k.CreatedAt, &k.ExpiresAt, &k.RevokedAt)
+	err := r.Scan(&k.ID, &k.Prefix, &k.Hash, &k.Name, &k.Role, &k.FenceCode, &k.WorkerID, &k.CreatedAt, &k.ExpiresAt, &k.RevokedAt)
 	return k, err
 }
 

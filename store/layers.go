@@ -54,11 +54,43 @@ var layers = map[model.Layer]layerSQL{
 	model.LayerIncident: {
 		table: "incidents",
 		cols: `t.id, t.code, t.title, t.description, t.category, t.source, t.status, t.priority, t.reported_at, t.due_at, t.closed_at, ` +
-			overdueSQL + `, t.amount_yuan::float8, t.grid_id`,
+			overdueSQL + `, t.amount_yuan::float8, t.grid_id, t.assignee_id`,
 		scan: func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanIncident(r, x...) },
 		props: [][2]string{{"name", "t.title"}, {"code", "t.code"}, {"category", "t.category"}, {"status", "t.status"}, {"source", "t.source"},
 			{"priority", "t.priority"}, {"reportedAt", "t.reported_at"}, {"dueAt", "t.due_at"}, {"overdue", overdueSQL}},
 	},
+	model.LayerWorker: {
+		table: "grid_workers",
+		cols:  `t.id, t.code, t.name, t.phone, t.grid_id, t.on_duty, t.last_seen_at`,
+		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanWorker(r, x...) },
+		props: [][2]string{{"name", "t.name"}, {"code", "t.code"}, {"onDuty", "t.on_duty"}, {"lastSeenAt", "t.last_seen_at"}, {"phone", "t.phone"}},
+	},
+	model.LayerVisit: {
+		table: "visits",
+		cols:  `t.id, t.worker_id, t.grid_id, t.building_id, t.at, t.kind, t.note`,
+		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanVisit(r, x...) },
+		props: [][2]string{{"name", visitNameSQL}, {"kind", "t.kind"}, {"at", "t.at"}},
+	},
+}
+
+// visitNameSQL is Visit.Name in SQL.
+const visitNameSQL = `('走访·' || t.kind)`
+
+func scanWorker(r pgx.CollectableRow, extra ...any) (*model.GridWorker, error) {
+	var w model.GridWorker
+	err := r.Scan(append([]any{&w.DBID, &w.Code, &w.Name, &w.Phone, &w.GridID, &w.OnDuty, &w.LastSeenAt}, extra...)...)
+	if w.LastSeenAt != nil {
+		t := w.LastSeenAt.In(model.Beijing)
+		w.LastSeenAt = &t
+	}
+	return &w, err
+}
+
+func scanVisit(r pgx.CollectableRow, extra ...any) (*model.Visit, error) {
+	var v model.Visit
+	err := r.Scan(append([]any{&v.DBID, &v.WorkerID, &v.GridID, &v.BuildingID, &v.At, &v.Kind, &v.Note}, extra...)...)
+	v.At = v.At.In(model.Beijing)
+	return &v, err
 }
 
 func scanGrid(r pgx.CollectableRow, extra ...any) (*model.Grid, error) {
@@ -94,7 +126,7 @@ func scanServicePoint(r pgx.CollectableRow, extra ...any) (*model.ServicePoint, 
 func scanIncident(r pgx.CollectableRow, extra ...any) (*model.Incident, error) {
 	var i model.Incident
 	err := r.Scan(append([]any{&i.DBID, &i.Code, &i.Title, &i.Description, &i.Category, &i.Source, &i.Status, &i.Priority,
-		&i.ReportedAt, &i.DueAt, &i.ClosedAt, &i.Overdue, &i.AmountYuan, &i.GridID}, extra...)...)
+		&i.ReportedAt, &i.DueAt, &i.ClosedAt, &i.Overdue, &i.AmountYuan, &i.GridID, &i.AssigneeID}, extra...)...)
 	// Times are shown in the district's own zone (RFC 3339 with +08:00).
 	i.ReportedAt, i.DueAt = i.ReportedAt.In(model.Beijing), i.DueAt.In(model.Beijing)
 	if i.ClosedAt != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,6 +22,12 @@ type Filter struct {
 	Incident   *model.IncidentFilter
 	// Subtree keeps rows in the grid with that code or any grid under it.
 	Subtree string
+	// OnDuty keeps workers on (or off) duty.
+	OnDuty *bool
+	// Since and Until keep visits made at or after, and before, those times.
+	Since, Until *time.Time
+	// SeenAfter keeps workers whose last position is later than that.
+	SeenAfter *time.Time
 }
 
 func (f *Filter) where(ctx context.Context, l model.Layer, p *args) []string {
@@ -39,8 +46,8 @@ func (f *Filter) where(ctx context.Context, l model.Layer, p *args) []string {
 		if f.Subtree != "" {
 			c = append(c, subtree("t.code", p.add(f.Subtree)))
 		}
-	case model.LayerPartyUnit, model.LayerServicePoint, model.LayerCamera, model.LayerBuilding, model.LayerIncident:
-		if f.Kind != "" && l != model.LayerBuilding && l != model.LayerIncident {
+	default:
+		if f.Kind != "" && l != model.LayerBuilding && l != model.LayerIncident && l != model.LayerWorker {
 			c = append(c, "t.kind = "+p.add(f.Kind))
 		}
 		if f.Status != "" && l == model.LayerCamera {
@@ -51,6 +58,18 @@ func (f *Filter) where(ctx context.Context, l model.Layer, p *args) []string {
 		}
 		if l == model.LayerIncident && f.Incident != nil {
 			c = append(c, incidentWhere(f.Incident, p)...)
+		}
+		if l == model.LayerWorker && f.SeenAfter != nil {
+			c = append(c, "t.last_seen_at > "+p.add(*f.SeenAfter))
+		}
+		if l == model.LayerWorker && f.OnDuty != nil {
+			c = append(c, "t.on_duty = "+p.add(*f.OnDuty))
+		}
+		if l == model.LayerVisit && f.Since != nil {
+			c = append(c, "t.at >= "+p.add(*f.Since))
+		}
+		if l == model.LayerVisit && f.Until != nil {
+			c = append(c, "t.at < "+p.add(*f.Until))
 		}
 	}
 	return c

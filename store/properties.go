@@ -88,6 +88,21 @@ var properties = map[model.Layer][]Property{
 		{Name: "amountYuan", Type: "number", Title: "涉及金额(元)", expr: "t.amount_yuan::float8"},
 		{Name: "grid", Type: "string", Title: "所在网格", Queryable: true, expr: gridCodeOf},
 	},
+	model.LayerWorker: {
+		{Name: "name", Type: "string", Title: "姓名", expr: "t.name"},
+		{Name: "code", Type: "string", Title: "编号", Queryable: true, expr: "t.code"},
+		{Name: "onDuty", Type: "boolean", Title: "在岗", Queryable: true, expr: "t.on_duty"},
+		{Name: "lastSeenAt", Type: "string", Format: "date-time", Title: "最后定位时间", Queryable: true, expr: "t.last_seen_at"},
+		{Name: "phone", Type: "string", Title: "电话", expr: "t.phone"},
+		{Name: "grid", Type: "string", Title: "所在网格", Queryable: true, expr: gridCodeOf},
+	},
+	model.LayerVisit: {
+		{Name: "name", Type: "string", Title: "名称", expr: visitNameSQL},
+		{Name: "kind", Type: "string", Title: "类型", Enum: strs(model.VisitKinds), Queryable: true, expr: "t.kind"},
+		{Name: "at", Type: "string", Format: "date-time", Title: "走访时间", Queryable: true, expr: "t.at"},
+		{Name: "note", Type: "string", Title: "走访记录", expr: "t.note"},
+		{Name: "grid", Type: "string", Title: "所在网格", Queryable: true, expr: gridCodeOf},
+	},
 }
 
 // Properties are the properties of layer l's features that ctx's caller may see, in

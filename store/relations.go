@@ -91,7 +91,7 @@ func (s *Store) groupBy(ctx context.Context, l model.Layer, col string, keys []i
 
 // Timelines loads incidents' events, oldest first, grouped by incident.
 func (s *Store) Timelines(ctx context.Context, incidents []int64) (map[int64][]*model.IncidentEvent, error) {
-	rows, err := s.read(ctx).Query(ctx, `SELECT incident_id, at, from_status, to_status, note, actor FROM incident_events
+	rows, err := s.read(ctx).Query(ctx, `SELECT incident_id, at, from_status, to_status, note, actor, assignee_id FROM incident_events
 WHERE incident_id = ANY($1) ORDER BY incident_id, at, id`, incidents)
 	if err != nil {
 		return nil, wrap(err, "load timelines")
@@ -100,7 +100,7 @@ WHERE incident_id = ANY($1) ORDER BY incident_id, at, id`, incidents)
 	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
 		var id int64
 		var e model.IncidentEvent
-		err := r.Scan(&id, &e.At, &e.From, &e.To, &e.Note, &e.Actor)
+		err := r.Scan(&id, &e.At, &e.From, &e.To, &e.Note, &e.Actor, &e.AssigneeID)
 		e.At = e.At.In(model.Beijing)
 		if err == nil {
 			out[id] = append(out[id], &e)

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
+
 	"gridhub/model"
 
 	"github.com/jackc/pgx/v5"
@@ -15,7 +17,42 @@ import (
 var ErrSeedNotEmpty = errors.New("the database already holds a district")
 
 // seedTables are the tables a seed fills, parents before children.
-var seedTables = []string{"grids", "buildings", "party_units", "cameras", "service_points", "incidents", "incident_events"}
+var seedTables = []string{"grids", "buildings", "party_units", "cameras", "service_points", "incidents", "incident_events",
+	"grid_workers", "visits"}
+
+// SeedVisit is one generated visit; its place is its building's.
+type SeedVisit struct {
+	Worker, Building int64
+	At               time.Time
+	Kind             string
+	Note             string
+}
+
+// PositionDays makes the positions partitions of days (Beijing dates), for a COPY.
+func (t *SeedTx) PositionDays(ctx context.Context, days []time.Time) error {
+	for _, d := range days {
+		if _, err := t.tx.Exec(ctx, `SELECT worker_positions_day($1::date)`, d.In(model.Beijing).Format(time.DateOnly)); err != nil {
+			return wrap(err, "make a positions partition")
+		}
+	}
+	return nil
+}
+
+// InsertVisits writes visits at their buildings (a point on each footprint, in its grid).
+func (t *SeedTx) InsertVisits(ctx context.Context, vs []SeedVisit) (int64, error) {
+	n := len(vs)
+	workers, buildings := make([]int64, n), make([]int64, n)
+	ats := make([]time.Time, n)
+	kinds, notes := make([]string, n), make([]string, n)
+	for i, v := range vs {
+		workers[i], buildings[i], ats[i], kinds[i], notes[i] = v.Worker, v.Building, v.At, v.Kind, v.Note
+	}
+	tag, err := t.tx.Exec(ctx, `INSERT INTO visits (id, worker_id, grid_id, building_id, at, kind, note, geom)
+SELECT u.ord, u.w, b.grid_id, b.id, u.at, u.kind, nullif(u.note, ''), ST_PointOnSurface(b.geom)
+FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[]) WITH ORDINALITY AS u (w, b, at, kind, note, ord)
+JOIN buildings b ON b.id = u.b ORDER BY u.ord`, workers, buildings, ats, kinds, notes)
+	return tag.RowsAffected(), wrap(err, "insert visits")
+}
 
 // IsEmpty reports whether no grid exists yet, i.e. whether the demo district may be seeded.
 func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
@@ -152,6 +189,11 @@ func (t *SeedTx) Finish(ctx context.Context) error {
 			      FROM grids WHERE level = $1 GROUP BY parent_id) s
 			WHERE g.id = s.parent_id`, level); err != nil {
 			return wrap(err, "sum "+level+" population upwards")
+		}
+	}
+	for _, table := range []string{"grid_worker_grids", "worker_positions"} {
+		if _, err := t.tx.Exec(ctx, `ANALYZE `+table); err != nil {
+			return wrap(err, "analyze "+table)
 		}
 	}
 	for _, table := range seedTables {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,6 +36,10 @@ type Store struct {
 	categories categoryCache
 	denseTiles tileMemory
 	onDense    func(key uint64)
+	partitions partitionCache
+	reachMu    sync.Mutex
+	reachBox   *[4]float64
+	now        func() time.Time
 }
 
 // Options tunes the pool. Zero values take the defaults noted on each field.
@@ -62,6 +67,10 @@ type Options struct {
 	// ListenURL is a direct connection to the primary for LISTEN, when the pool's URL
 	// is a transaction pooler (where a listening session cannot be held); "": the pool's.
 	ListenURL string
+
+	// Now is the clock of what "now" means to the store's answers that depend on it (fresh
+	// positions, visit coverage); time.Now when nil. Tests pin it.
+	Now func() time.Time
 }
 
 // Open connects to url and checks the database answers.
@@ -81,7 +90,10 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	s := &Store{pool: pool, listenURL: o.ListenURL, stop: func() {}}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Store{pool: pool, listenURL: o.ListenURL, stop: func() {}, now: o.Now}
 	if len(o.ReplicaURLs) > 0 {
 		if s.router, err = newRouter(ctx, o.ReplicaURLs, o); err != nil {
 			pool.Close()
@@ -166,6 +178,9 @@ func poolConfig(url string, o Options) (*pgxpool.Config, error) {
 	}
 	return cfg, nil
 }
+
+// Now is the store's clock (Options.Now).
+func (s *Store) Now() time.Time { return s.now() }
 
 // Close closes the pool.
 func (s *Store) Close() {

@@ -45,6 +45,14 @@ var tileAttrs = map[model.Layer][]tileAttr{
 		{"priority", "t.priority::int", "Number", "1 (most urgent) to 5"},
 		{"overdue", overdueSQL, "Boolean", "open and past its due time"},
 	},
+	model.LayerWorker: {
+		{"name", "t.name", "String", "name"},
+		{"onDuty", "t.on_duty", "Boolean", "on duty now"},
+	},
+	model.LayerVisit: {
+		{"name", visitNameSQL, "String", "name"},
+		{"kind", "t.kind", "String", "ROUTINE, FOLLOW_UP, DISPUTE, CARE or INSPECTION"},
+	},
 }
 
 // The attributes every feature, or every cluster, carries besides the layer's own.

@@ -113,7 +113,9 @@ func (q tq) geom(l model.Layer) string { return geomOut(q.ctx, l, q.p) }
 // withID reports whether the tile's features carry the global id attribute: always,
 // unless ?properties= chose attributes without it. (Every feature keeps its database id
 // as the MVT feature id; the global id string is ~25 % of an incident tile's bytes.)
-func (q tq) withID() bool { return q.o.Properties == nil || slices.Contains(q.o.Properties, idAttr.name) }
+func (q tq) withID() bool {
+	return q.o.Properties == nil || slices.Contains(q.o.Properties, idAttr.name)
+}
 
 // selectAttrs is the layer's attributes as columns named for the tile, the global id first.
 func (q tq) selectAttrs(l model.Layer) string {

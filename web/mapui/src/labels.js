@@ -10,6 +10,7 @@ export const LAYERS = [
   { key: 'camera', layer: 'CAMERA', name: '视频监控', color: '#22d3ee', on: false },
   { key: 'service_point', layer: 'SERVICE_POINT', name: '服务站点', color: '#a78bfa', on: false },
   { key: 'incident', layer: 'INCIDENT', name: '事件', color: '#f59e0b', on: true },
+  { key: 'worker', layer: 'WORKER', name: '网格员', color: '#10b981', on: false },
 ];
 
 // Workflow order: 受理 → 立案 → 派遣 → 处置 → 核查结案.

@@ -11,7 +11,7 @@ import { authHeaders } from './auth.js';
 // over-zooms them, as the TileJSON's maxzoom says.
 const MAX_TILE_ZOOM = 16;
 
-const Z_INDEX = { grid: 1, building: 2, party_unit: 4, service_point: 5, camera: 3, incident: 6 };
+const Z_INDEX = { grid: 1, building: 2, party_unit: 4, service_point: 5, camera: 3, incident: 6, worker: 7 };
 
 // OPEN is what "open" means for an incident: not RESOLVED, CLOSED or REJECTED.
 export const OPEN = ['REPORTED', 'ACCEPTED', 'DISPATCHED', 'IN_PROGRESS'];

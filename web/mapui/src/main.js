@@ -31,7 +31,7 @@ import { setupTooltip } from './tooltip.js';
 
 // Which feature a click means when several are under the pointer: points before
 // polygons, incidents first.
-const PRIORITY = { incident: 0, camera: 1, service_point: 2, party_unit: 3, building: 4, grid: 5 };
+const PRIORITY = { worker: 0, incident: 1, camera: 2, service_point: 3, party_unit: 4, building: 5, grid: 6 };
 
 async function main() {
   const config = await fetch('config.json').then((r) => r.json()).catch(() => ({ basemap: null }));
@@ -77,6 +77,9 @@ async function main() {
       hook.shown = { node, legal };
       highlight.clear();
       if (node.geometry) highlight.addFeature(geojson.readFeature({ type: 'Feature', geometry: node.geometry, properties: {} }));
+      if (node.track && node.track.geometry) {
+        highlight.addFeature(geojson.readFeature({ type: 'Feature', geometry: node.track.geometry, properties: {} }));
+      }
     },
   });
   const link = readLink();

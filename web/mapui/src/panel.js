@@ -2,7 +2,7 @@
 import { gql, isAbort, latest } from './gql.js';
 import { clear, h, num, time } from './dom.js';
 import { CAMERA_STATUS, KIND, LAYERS, LEVEL, SOURCE, STATUS, statusName } from './labels.js';
-import { NEARBY_LEGAL, NODE } from './queries.js';
+import { NEARBY_LEGAL, NODE, TRACK } from './queries.js';
 
 const layerName = Object.fromEntries(LAYERS.map((l) => [l.layer, l.name]));
 
@@ -55,6 +55,16 @@ export class Panel {
       const data = await gql(NEARBY_LEGAL, { lon, lat }, signal);
       legal = data.nearby.filter((n) => n.feature.kind === 'LEGAL_SERVICE');
     }
+    if (node.layer === 'WORKER' && node.lastSeenAt) {
+      node.trackDay = beijingDay(node.lastSeenAt);
+      try {
+        const data = await gql(TRACK, { id, from: node.trackDay.from, to: node.trackDay.to }, signal);
+        node.track = data.node && data.node.track;
+      } catch (e) {
+        if (isAbort(e)) throw e;
+        node.track = null; // another worker's track, to a worker's own credential
+      }
+    }
     clear(this.body).append(...this.render(node, legal).filter(Boolean));
     this.root.dataset.layer = node.layer;
     this.onShown(node, legal);
@@ -76,6 +86,12 @@ export class Panel {
       case 'CAMERA': return [head, facts([
         ['设备编码', h('code', {}, n.code)], ['类型', KIND[n.kind]], ['状态', statusTag(CAMERA_STATUS[n.status], n.status)],
         ['朝向', n.headingDegrees == null ? '—' : Math.round(n.headingDegrees) + '°'], ['所属网格', this.gridLink(n.grid)]])];
+      case 'WORKER': return [head, facts([
+        ['编号', h('code', {}, n.code)], ['状态', n.onDuty ? '在岗' : '离岗'], ['最后定位', n.lastSeenAt ? time(n.lastSeenAt) : '—'],
+        ['电话', n.phone || '—'], ['所属网格', this.gridLink(n.grid)],
+        n.track ? ['巡查 ' + n.trackDay.label, `${(n.track.distanceMeters / 1000).toFixed(1)} 公里 · ${n.track.onDutyHours.toFixed(1)} 小时`] : null]),
+        section('派遣事件', n.assignedIncidents.length, list(n.assignedIncidents, (i) =>
+          [this.link(i.id, i.name), ' ', statusTag(STATUS[i.status], i.status), i.overdue ? h('span', { class: 'tag overdue' }, '已超期') : null], '—'))];
       case 'SERVICE_POINT': return [head, facts([
         ['类型', KIND[n.kind]], ['地址', n.address], ['电话', n.phone || '—'], ['开放时间', n.openingHours || '—'],
         ['所属网格', this.gridLink(n.grid)]])];
@@ -141,6 +157,15 @@ export class Panel {
     if (!g) return '—';
     return h('a', { href: '#', onclick: (e) => { e.preventDefault(); this.onDrill(g.code); } }, g.name);
   }
+}
+
+// beijingDay is the Beijing calendar day holding the time t: its bounds and its date.
+function beijingDay(t) {
+  const shift = 8 * 3600e3;
+  const d = new Date(new Date(t).getTime() + shift);
+  const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - shift;
+  const iso = (ms) => new Date(ms).toISOString();
+  return { from: iso(start), to: iso(start + 24 * 3600e3), label: `${d.getUTCMonth() + 1}月${d.getUTCDate()}日` };
 }
 
 function facts(rows) {

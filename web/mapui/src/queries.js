@@ -19,7 +19,14 @@ export const NODE = `query Node($id: ID!) {
       timeline { at from to note actor }
       grid { ${GRID_REF} parent { name parent { name } } partyUnits { id name kind memberCount } }
       nearbyCameras(radiusMeters: 200) { distanceMeters feature { id name ... on Camera { code kind status } } } }
+    ... on GridWorker { code onDuty lastSeenAt phone grid { ${GRID_REF} }
+      assignedIncidents { id code name status overdue } }
   }
+}`;
+
+// A worker's patrol on one day, simplified for drawing.
+export const TRACK = `query Track($id: ID!, $from: DateTime!, $to: DateTime!) {
+  node(id: $id) { ... on GridWorker { track(from: $from, to: $to, simplifyMeters: 5) { geometry points distanceMeters onDutyHours } } }
 }`;
 
 export const NEARBY_LEGAL = `query Legal($lon: Float!, $lat: Float!) {

@@ -150,6 +150,17 @@ function partyStyle(f) {
   }));
 }
 
+// A worker is a dot with a white ring: green on duty, grey off.
+function workerStyle(f) {
+  const n = f.get('count');
+  if (n > 1) return clusterStyle('worker', f, n);
+  const on = f.get('onDuty') === true;
+  return cached('worker:' + on, () => new Style({
+    image: new Circle({ radius: 6, fill: new Fill({ color: on ? '#10b981' : '#64748b' }), stroke: new Stroke({ color: '#ffffff', width: 2 }) }),
+    zIndex: 22,
+  }));
+}
+
 export const styleFor = {
   grid: (f) => (f.get('layer') === 'grid_label' ? labelStyle(f) : gridStyle(f)),
   building: () => buildingStyle,
@@ -157,6 +168,7 @@ export const styleFor = {
   camera: cameraStyle,
   service_point: serviceStyle,
   incident: incidentStyle,
+  worker: workerStyle,
 };
 
 export const highlightStyle = [
