@@ -34,7 +34,7 @@ gdal:
 build:
 	$(GO) build -o bin/gridhub .
 
-run: db build
+run: db gdal build
 	@./bin/gridhub seed -if-empty -scale $(SCALE)
 	./bin/gridhub serve
 

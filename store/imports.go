@@ -1,0 +1,399 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"gridhub/model"
+)
+
+// ImportField is one field an import fills: Name is what mappings and files call it (the
+// layer's property name, as exports write it), Column the staging table's column. The
+// natural key is always staged as code (a building's or service point's source id too).
+type ImportField struct {
+	Name, Column string
+	Required     bool
+	Integer      bool   // a whole number
+	Number       bool   // any number
+	Enum         []string // allowed values, when not empty
+}
+
+// importLayer is how one layer is staged, checked and written.
+type importLayer struct {
+	table   string
+	key     string // the natural key's column in table
+	polygon bool
+	fields  []ImportField
+}
+
+var importLayers = map[model.Layer]importLayer{
+	model.LayerGrid: {table: "grids", key: "code", polygon: true, fields: []ImportField{
+		{Name: "code", Column: "code", Required: true},
+		{Name: "name", Column: "name", Required: true},
+		{Name: "level", Column: "level", Enum: strs(model.GridLevels)},
+		{Name: "parent", Column: "parent"},
+		{Name: "population", Column: "population", Integer: true},
+		{Name: "households", Column: "households", Integer: true},
+		{Name: "workerName", Column: "worker_name"},
+		{Name: "workerPhone", Column: "worker_phone"},
+	}},
+	model.LayerBuilding: {table: "buildings", key: "source_id", polygon: true, fields: []ImportField{
+		{Name: "sourceId", Column: "code", Required: true},
+		{Name: "name", Column: "name", Required: true},
+		{Name: "address", Column: "address"},
+		{Name: "floors", Column: "floors", Integer: true, Required: true},
+		{Name: "households", Column: "households", Integer: true},
+		{Name: "residents", Column: "residents", Integer: true},
+		{Name: "grid", Column: "grid"},
+	}},
+	model.LayerCamera: {table: "cameras", key: "code", fields: []ImportField{
+		{Name: "code", Column: "code", Required: true},
+		{Name: "name", Column: "name", Required: true},
+		{Name: "kind", Column: "kind", Required: true, Enum: strs(model.CameraKinds)},
+		{Name: "status", Column: "status", Enum: strs(model.CameraStatuses)},
+		{Name: "headingDegrees", Column: "heading", Number: true},
+		{Name: "streamUrl", Column: "stream_url"},
+		{Name: "grid", Column: "grid"},
+	}},
+	model.LayerServicePoint: {table: "service_points", key: "source_id", fields: []ImportField{
+		{Name: "sourceId", Column: "code", Required: true},
+		{Name: "name", Column: "name", Required: true},
+		{Name: "kind", Column: "kind", Required: true, Enum: strs(model.ServicePointKinds)},
+		{Name: "address", Column: "address"},
+		{Name: "phone", Column: "phone"},
+		{Name: "openingHours", Column: "opening_hours"},
+		{Name: "grid", Column: "grid"},
+	}},
+}
+
+// ImportLayers are the layers an import can fill.
+var ImportLayers = []model.Layer{model.LayerGrid, model.LayerBuilding, model.LayerCamera, model.LayerServicePoint}
+
+// ImportFields are the fields an import of layer l fills, in the order a row's values
+// are given (the row's geometry, as WKB, comes after them).
+func ImportFields(l model.Layer) []ImportField { return importLayers[l].fields }
+
+// ImportSpec is one import: which layer, what the staged WKB's coordinates are in, and
+// what to do with the result.
+type ImportSpec struct {
+	Layer model.Layer
+	SRID  int // EPSG code of the staged geometry; PostGIS transforms it to 4326
+	// DryRun checks and counts everything, and writes nothing.
+	DryRun bool
+	// Prune removes the layer's rows the file does not hold.
+	Prune bool
+	// Repair applies ST_MakeValid to invalid geometry instead of refusing it.
+	Repair bool
+	// Tolerance is the area (m²) of a gap or an overlap between grids that is let pass.
+	Tolerance float64
+	// Placed is called once the rows are staged, with where they lie; an error from it
+	// stops the import (a file in the wrong CRS is refused before it is checked row by row).
+	Placed func(Placement) error
+	// Staged and Checked, when set, are called as the rows are staged and checked: the
+	// phases' times.
+	Staged, Checked func()
+}
+
+// Placement is where a file's rows fell once transformed to WGS84, against the district.
+type Placement struct {
+	// HasDistrict: the database holds a district outline; without one the rows are held
+	// against China's extent.
+	HasDistrict bool
+	// Sample is the centre of the first rows' extent as the file gives it, and SampleWGS84
+	// where it landed.
+	Sample, SampleWGS84 [2]float64
+	// Inside is how many of the first rows lie in the district (or China), of Sampled.
+	Inside, Sampled int
+	// DistanceMeters and BearingDegrees are from the district's outline to SampleWGS84.
+	DistanceMeters, BearingDegrees float64
+}
+
+// Problem is one thing wrong with one row of an import (Row 0: with the file as a whole).
+type Problem struct {
+	Row     int
+	Field   string
+	Problem string
+	Value   string
+	// Location is a GeoJSON geometry in WGS84 showing where (nil: nowhere in particular).
+	Location []byte
+	// Warning problems do not stop the import (a repaired geometry).
+	Warning bool
+}
+
+// ImportResult is what an import found and did.
+type ImportResult struct {
+	Rows                         int
+	Inserted, Updated, Unchanged int
+	// Missing rows are in the layer but not in the file; Pruned of them were removed.
+	Missing, Pruned int
+	Problems        []Problem
+	// ProblemsTotal counts every problem, of which Problems holds the first maxProblems.
+	ProblemsTotal int
+	Written       bool
+}
+
+// Errors are the problems that stop the import.
+func (r *ImportResult) Errors() int {
+	n := r.ProblemsTotal
+	for _, p := range r.Problems {
+		if p.Warning {
+			n--
+		}
+	}
+	return n
+}
+
+const maxProblems = 10000
+
+// Import stages rows (each the values of ImportFields(spec.Layer) as text or nil, then
+// the WKB geometry) with COPY into a temporary table, checks them there with set-based
+// SQL and, when nothing is wrong and it is not a dry run, upserts them by natural key in
+// the same transaction: an import is written whole or not at all.
+func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSource) (*ImportResult, error) {
+	il, ok := importLayers[spec.Layer]
+	if !ok {
+		return nil, model.Errorf(model.CodeBadInput, "layer %s cannot be imported; importable: GRID, BUILDING, CAMERA, SERVICE_POINT", spec.Layer)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, wrap(err, "begin import")
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+
+	cols := make([]string, 0, len(il.fields)+2)
+	defs := make([]string, 0, len(il.fields)+2)
+	for _, f := range il.fields {
+		cols = append(cols, f.Column)
+		defs = append(defs, f.Column+" text")
+	}
+	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE import_raw (row int, "+strings.Join(defs, ", ")+", wkb bytea) ON COMMIT DROP"); err != nil {
+		return nil, wrap(err, "stage import")
+	}
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"import_raw"}, append(append([]string{"row"}, cols...), "wkb"), rows)
+	if err != nil {
+		var me *model.Error
+		if errors.As(err, &me) {
+			return nil, me
+		}
+		return nil, wrap(err, "copy import rows")
+	}
+	res := &ImportResult{Rows: int(n)}
+	if err := stageRows(ctx, tx, il, spec); err != nil {
+		return nil, err
+	}
+	if spec.Staged != nil {
+		spec.Staged()
+	}
+	if spec.Placed != nil && n > 0 {
+		p, err := placement(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		if err := spec.Placed(p); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkRows(ctx, tx, il, spec, res); err != nil {
+		return nil, err
+	}
+	if spec.Checked != nil {
+		spec.Checked()
+	}
+	if res.Errors() > 0 {
+		return res, nil
+	}
+	if err := upsert(ctx, tx, spec.Layer, il, res); err != nil {
+		return nil, err
+	}
+	missing := "FROM " + il.table + " t WHERE NOT EXISTS (SELECT 1 FROM import_rows s WHERE s.code = t." + il.key + ")"
+	if err := tx.QueryRow(ctx, "SELECT count(*) "+missing).Scan(&res.Missing); err != nil {
+		return nil, wrap(err, "count rows missing from the import")
+	}
+	if spec.Prune && res.Missing > 0 {
+		if spec.Layer == model.LayerGrid {
+			// Children first: a parent goes after the grids under it.
+			missing += " AND NOT EXISTS (SELECT 1 FROM grids c WHERE c.parent_id = t.id)"
+		}
+		for {
+			tag, err := tx.Exec(ctx, "DELETE "+missing)
+			if err != nil {
+				var pgErr *pgconn.PgError
+				if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+					return nil, model.Errorf(model.CodeBadInput, "-prune: rows missing from the file are still referenced by %s; import or prune that layer first", pgErr.TableName)
+				}
+				return nil, wrap(err, "prune")
+			}
+			res.Pruned += int(tag.RowsAffected())
+			if tag.RowsAffected() == 0 || spec.Layer != model.LayerGrid {
+				break
+			}
+		}
+	}
+	if spec.DryRun {
+		return res, nil
+	}
+	if spec.Layer == model.LayerBuilding && res.Inserted+res.Updated+res.Pruned > 0 {
+		if _, err := tx.Exec(ctx, rollUpFigures); err != nil {
+			return nil, wrap(err, "sum grid figures")
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, wrap(err, "commit import")
+	}
+	res.Written = true
+	return res, nil
+}
+
+// rollUpFigures makes every grid's population and households the sum of its buildings'
+// (GRID level) or of its children's, as the district's figures are kept.
+const rollUpFigures = `
+UPDATE grids g SET population = b.p, households = b.h
+FROM (SELECT g2.id, coalesce(sum(b.residents), 0) AS p, coalesce(sum(b.households), 0) AS h
+      FROM grids g2 LEFT JOIN buildings b ON b.grid_id = g2.id WHERE g2.level = 'GRID' GROUP BY g2.id) b
+WHERE g.id = b.id AND (g.population, g.households) IS DISTINCT FROM (b.p, b.h);
+UPDATE grids g SET population = c.p, households = c.h
+FROM (SELECT left(code, 12) AS pc, sum(population) AS p, sum(households) AS h FROM grids WHERE level = 'GRID' GROUP BY 1) c
+WHERE g.code = c.pc AND (g.population, g.households) IS DISTINCT FROM (c.p, c.h);
+UPDATE grids g SET population = c.p, households = c.h
+FROM (SELECT left(code, 9) AS pc, sum(population) AS p, sum(households) AS h FROM grids WHERE level = 'COMMUNITY' GROUP BY 1) c
+WHERE g.code = c.pc AND (g.population, g.households) IS DISTINCT FROM (c.p, c.h);
+UPDATE grids g SET population = c.p, households = c.h
+FROM (SELECT left(code, 6) AS pc, sum(population) AS p, sum(households) AS h FROM grids WHERE level = 'STREET' GROUP BY 1) c
+WHERE g.code = c.pc AND (g.population, g.households) IS DISTINCT FROM (c.p, c.h)`
+
+// stageRows turns the raw rows into import_rows: trimmed text, numbers parsed where they
+// parse, geometry in WGS84 (repaired when asked), and the GRID each row lies in.
+func stageRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec) error {
+	var sel, defs []string
+	for _, f := range il.fields {
+		defs = append(defs, f.Column+" text")
+		sel = append(sel, "nullif(btrim(r."+f.Column+"), '')")
+		switch {
+		case f.Integer:
+			defs = append(defs, "i_"+f.Column+" bigint")
+			sel = append(sel, "CASE WHEN btrim(r."+f.Column+`) ~ '^-?[0-9]{1,12}(\.0*)?$' THEN btrim(r.`+f.Column+")::numeric::bigint END")
+		case f.Number:
+			defs = append(defs, "i_"+f.Column+" float8")
+			sel = append(sel, "CASE WHEN btrim(r."+f.Column+`) ~ '^-?[0-9]{1,12}(\.[0-9]*)?$' THEN btrim(r.`+f.Column+")::float8 END")
+		}
+	}
+	geom := "ST_GeomFromWKB(r.wkb, $1::int)"
+	if spec.SRID != 4326 {
+		geom = "ST_Transform(" + geom + ", 4326)"
+	}
+	if il.polygon {
+		geom = "CASE WHEN ST_GeometryType(" + geom + ") IN ('ST_Polygon', 'ST_MultiPolygon') THEN ST_Multi(" + geom + ") ELSE " + geom + " END"
+	} else {
+		geom = "CASE WHEN ST_GeometryType(" + geom + ") = 'ST_MultiPoint' AND ST_NumGeometries(" + geom + ") = 1 THEN ST_GeometryN(" + geom + ", 1) ELSE " + geom + " END"
+	}
+	ddl := "CREATE TEMP TABLE import_rows (row int, " + strings.Join(defs, ", ") + ", geom geometry, invalid text) ON COMMIT DROP"
+	if _, err := tx.Exec(ctx, ddl); err != nil {
+		return wrap(err, "stage import")
+	}
+	ins := "INSERT INTO import_rows SELECT r.row, " + strings.Join(sel, ", ") + ", g.geom, NULL FROM import_raw r, LATERAL (SELECT " + geom + " AS geom) g"
+	if _, err := tx.Exec(ctx, ins, spec.SRID); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (pgErr.Code == "XX000" || pgErr.Code == "22023") {
+			return model.Errorf(model.CodeBadGeometry, "the coordinates cannot be read or transformed from EPSG:%d: check -crs", spec.SRID)
+		}
+		return wrap(err, "stage import rows")
+	}
+	if _, err := tx.Exec(ctx, `UPDATE import_rows SET invalid = ST_IsValidReason(geom) WHERE geom IS NOT NULL AND NOT ST_IsValid(geom)`); err != nil {
+		return wrap(err, "check geometry")
+	}
+	if spec.Repair {
+		fix := "ST_MakeValid(geom)"
+		if il.polygon {
+			fix = "ST_Multi(ST_CollectionExtract(" + fix + ", 3))"
+		}
+		if _, err := tx.Exec(ctx, "UPDATE import_rows SET geom = "+fix+" WHERE invalid IS NOT NULL"); err != nil {
+			return wrap(err, "repair geometry")
+		}
+	}
+	// The GRID a row lies in (a polygon by a point on its surface), for every layer but grids.
+	if _, err := tx.Exec(ctx, `ALTER TABLE import_rows ADD grid_id bigint, ADD in_grid text`); err != nil {
+		return wrap(err, "stage import")
+	}
+	if spec.Layer != model.LayerGrid {
+		const placeSQL = `UPDATE import_rows s SET grid_id = p.id, in_grid = p.code
+FROM (SELECT s2.row, g.id, g.code FROM import_rows s2
+      CROSS JOIN LATERAL (SELECT s2.geom AS pt WHERE ST_GeometryType(s2.geom) = 'ST_Point'
+                          UNION ALL SELECT ST_PointOnSurface(s2.geom) WHERE ST_GeometryType(s2.geom) <> 'ST_Point' AND ST_IsValid(s2.geom)) pt
+      CROSS JOIN LATERAL (SELECT g.id, g.code FROM grids g WHERE g.level = 'GRID' AND g.geom && pt.pt AND ST_Intersects(g.geom, pt.pt)
+                          ORDER BY g.code LIMIT 1) g
+      WHERE s2.geom IS NOT NULL AND NOT ST_IsEmpty(s2.geom)) p
+WHERE s.row = p.row`
+		if _, err := tx.Exec(ctx, placeSQL); err != nil {
+			return wrap(err, "place rows in grids")
+		}
+	}
+	if _, err := tx.Exec(ctx, `CREATE INDEX ON import_rows (code); ANALYZE import_rows`); err != nil {
+		return wrap(err, "stage import")
+	}
+	return nil
+}
+
+// placement is where the first rows landed: the district's outline when there is one,
+// else China's extent (a grid import into an empty database).
+func placement(ctx context.Context, tx pgx.Tx) (Placement, error) {
+	const q = `
+WITH d AS (SELECT coalesce((SELECT geom FROM grids WHERE level = 'DISTRICT' ORDER BY code LIMIT 1),
+                           ST_MakeEnvelope(73, 18, 135, 54, 4326)) AS geom,
+                  EXISTS (SELECT 1 FROM grids WHERE level = 'DISTRICT') AS has),
+     s AS (SELECT r.geom, ST_GeomFromWKB(w.wkb) AS src FROM (SELECT row, geom FROM import_rows WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom) ORDER BY row LIMIT 1000) r
+           JOIN import_raw w ON w.row = r.row),
+     e AS (SELECT ST_SetSRID(ST_Centroid(ST_Extent(geom)::geometry), 4326) AS c, ST_Centroid(ST_Extent(src)::geometry) AS sc, count(*) AS n,
+                  count(*) FILTER (WHERE ST_Intersects(geom, (SELECT geom FROM d))) AS inside FROM s)
+SELECT d.has, ST_X(e.sc), ST_Y(e.sc), ST_X(e.c), ST_Y(e.c), e.inside, e.n,
+       ST_Distance(d.geom::geography, e.c::geography),
+       coalesce(degrees(ST_Azimuth(ST_ClosestPoint(d.geom, e.c), e.c)), 0)
+FROM d, e WHERE e.n > 0`
+	var p Placement
+	err := tx.QueryRow(ctx, q).Scan(&p.HasDistrict, &p.Sample[0], &p.Sample[1], &p.SampleWGS84[0], &p.SampleWGS84[1],
+		&p.Inside, &p.Sampled, &p.DistanceMeters, &p.BearingDegrees)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, nil
+	}
+	return p, wrap(err, "place the import")
+}
+
+// InDistrict reports whether a WGS84 point lies in the district (or China, without one).
+func (s *Store) InDistrict(ctx context.Context, lon, lat float64) (bool, error) {
+	const q = `SELECT ST_Intersects(coalesce((SELECT geom FROM grids WHERE level = 'DISTRICT' ORDER BY code LIMIT 1),
+                                   ST_MakeEnvelope(73, 18, 135, 54, 4326)), ST_SetSRID(ST_Point($1, $2), 4326))`
+	var in bool
+	err := s.pool.QueryRow(ctx, q, lon, lat).Scan(&in)
+	return in, wrap(err, "place a point")
+}
+
+// SRIDsPlacing are those of srids under which the point (x, y) lies in the district.
+func (s *Store) SRIDsPlacing(ctx context.Context, x, y float64, srids []int) ([]int, error) {
+	const q = `SELECT srid FROM unnest($3::int[]) AS srid
+WHERE EXISTS (SELECT 1 FROM spatial_ref_sys r WHERE r.srid = srid)
+  AND ST_Intersects(coalesce((SELECT geom FROM grids WHERE level = 'DISTRICT' ORDER BY code LIMIT 1), ST_MakeEnvelope(73, 18, 135, 54, 4326)),
+                    ST_Transform(ST_SetSRID(ST_Point($1, $2), srid), 4326))`
+	var out []int
+	for _, srid := range srids {
+		// One at a time: a point some systems cannot transform must not fail the others.
+		rows, err := s.pool.Query(ctx, q, x, y, []int{srid})
+		if err != nil {
+			return nil, wrap(err, "try systems")
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		if err == nil {
+			out = append(out, got...)
+		}
+	}
+	return out, nil
+}
+
+// KnownSRID reports whether PostGIS knows the EPSG code.
+func (s *Store) KnownSRID(ctx context.Context, srid int) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM spatial_ref_sys WHERE srid = $1)`, srid).Scan(&ok)
+	return ok, wrap(err, "look up the CRS")
+}
