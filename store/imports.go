@@ -17,8 +17,8 @@ import (
 type ImportField struct {
 	Name, Column string
 	Required     bool
-	Integer      bool   // a whole number
-	Number       bool   // any number
+	Integer      bool     // a whole number
+	Number       bool     // any number
 	Enum         []string // allowed values, when not empty
 }
 
