@@ -118,8 +118,11 @@ func runImport(ctx context.Context, st *store.Store, cfg importConfig, out io.Wr
 		}
 		fmt.Fprintf(out, "problem locations: %s\n", cfg.problems)
 	}
-	fmt.Fprintf(out, "%s (%s: reading %s, checks %s)\n", res.Summary(cfg.opts.DryRun), res.Elapsed.Round(time.Millisecond),
-		res.Read.Round(time.Millisecond), res.Checked.Round(time.Millisecond))
+	var phases []string
+	for _, p := range res.Phases {
+		phases = append(phases, p.Name+" "+p.Took.Round(time.Millisecond).String())
+	}
+	fmt.Fprintf(out, "%s\n(%s: %s)\n", res.Summary(cfg.opts.DryRun), res.Elapsed.Round(time.Millisecond), strings.Join(phases, ", "))
 	if res.Errors() > 0 {
 		return errProblems
 	}

@@ -43,7 +43,6 @@ type Result struct {
 	CRS      string   // the CRS the coordinates were read in, and from where
 	Elapsed  time.Duration
 	Read     time.Duration // reading and staging (COPY)
-	Checked  time.Duration // the checks
 }
 
 // Run imports o.File into o.Layer.
@@ -132,7 +131,6 @@ func Run(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 		}
 		res.Read = time.Since(start)
 	}
-	spec.Checked = func() { res.Checked = time.Since(start) - res.Read }
 	ir, err := st.Import(ctx, spec, rows)
 	select {
 	case <-stop:

@@ -63,8 +63,8 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 		}
 		add("geometry", "'invalid: ' || s.invalid || "+change, "ST_AsText(ST_PointN(ST_ExteriorRing(ST_GeometryN(s.geom, 1)), 1))", "s.invalid IS NOT NULL")
 	}
-	qs = append(qs, "SELECT s.row, 'code', 'duplicate: ' || s.n || ' rows have it', s.code, "+loc+
-		", false FROM (SELECT row, code, geom, count(*) OVER (PARTITION BY code) AS n FROM import_rows WHERE code IS NOT NULL) s WHERE s.n > 1")
+	qs = append(qs, "SELECT s.row, 'code', 'duplicate: ' || d.n || ' rows have it', s.code, "+loc+
+		", false FROM import_rows s JOIN (SELECT code, count(*) AS n FROM import_rows WHERE code IS NOT NULL GROUP BY code HAVING count(*) > 1) d ON d.code = s.code")
 	switch spec.Layer {
 	case model.LayerGrid:
 		qs = append(qs, gridChecks(p.add(spec.Tolerance))...)
@@ -74,8 +74,8 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 			`s.code ~ '^[0-9]{20}$' AND substr(s.code, 11, 3) NOT IN ('131', '132')`)
 	case model.LayerBuilding:
 		qs = append(qs, "SELECT s.row, 'geometry', 'extends ' || round(ST_Area(ST_Difference(s.geom, g.geom)::geography)::numeric, 1) || ' m² beyond its grid ' || g.code, '', "+
-			"ST_AsGeoJSON(ST_Difference(s.geom, g.geom), 7), false FROM import_rows s JOIN grids g ON g.id = s.grid_id WHERE "+valid+
-			" AND NOT ST_CoveredBy(s.geom, g.geom) AND ST_Area(ST_Difference(s.geom, g.geom)::geography) > "+p.add(spec.Tolerance))
+			"ST_AsGeoJSON(ST_Difference(s.geom, g.geom), 7), false FROM import_rows s JOIN grids g ON g.id = s.grid_id WHERE NOT s.covered AND "+valid+
+			" AND ST_Area(ST_Difference(s.geom, g.geom)::geography) > "+p.add(spec.Tolerance))
 	}
 	if spec.Layer != model.LayerGrid {
 		add("geometry", "'outside every grid of the district'", "''", valid+" AND s.grid_id IS NULL")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -93,9 +94,8 @@ type ImportSpec struct {
 	// Placed is called once the rows are staged, with where they lie; an error from it
 	// stops the import (a file in the wrong CRS is refused before it is checked row by row).
 	Placed func(Placement) error
-	// Staged and Checked, when set, are called as the rows are staged and checked: the
-	// phases' times.
-	Staged, Checked func()
+	// Staged, when set, is called once every row has been read and staged.
+	Staged func()
 }
 
 // Placement is where a file's rows fell once transformed to WGS84, against the district.
@@ -134,6 +134,14 @@ type ImportResult struct {
 	// ProblemsTotal counts every problem, of which Problems holds the first maxProblems.
 	ProblemsTotal int
 	Written       bool
+	// Phases are the import's steps and how long each took, in order.
+	Phases []Phase
+}
+
+// Phase is one step of an import and its duration.
+type Phase struct {
+	Name string
+	Took time.Duration
 }
 
 // Errors are the problems that stop the import.
@@ -158,6 +166,7 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 	if !ok {
 		return nil, model.Errorf(model.CodeBadInput, "layer %s cannot be imported; importable: GRID, BUILDING, CAMERA, SERVICE_POINT", spec.Layer)
 	}
+	res := &ImportResult{}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return nil, wrap(err, "begin import")
@@ -173,6 +182,11 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE import_raw (row int, "+strings.Join(defs, ", ")+", wkb bytea) ON COMMIT DROP"); err != nil {
 		return nil, wrap(err, "stage import")
 	}
+	t := time.Now()
+	phase := func(name string) {
+		res.Phases = append(res.Phases, Phase{name, time.Since(t)})
+		t = time.Now()
+	}
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"import_raw"}, append(append([]string{"row"}, cols...), "wkb"), rows)
 	if err != nil {
 		var me *model.Error
@@ -181,10 +195,12 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		}
 		return nil, wrap(err, "copy import rows")
 	}
-	res := &ImportResult{Rows: int(n)}
+	res.Rows = int(n)
+	phase("read and copy")
 	if err := stageRows(ctx, tx, il, spec); err != nil {
 		return nil, err
 	}
+	phase("stage: geometry, validity, grids")
 	if spec.Staged != nil {
 		spec.Staged()
 	}
@@ -200,15 +216,14 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 	if err := checkRows(ctx, tx, il, spec, res); err != nil {
 		return nil, err
 	}
-	if spec.Checked != nil {
-		spec.Checked()
-	}
+	phase("checks")
 	if res.Errors() > 0 {
 		return res, nil
 	}
 	if err := upsert(ctx, tx, spec.Layer, il, res); err != nil {
 		return nil, err
 	}
+	phase("upsert")
 	missing := "FROM " + il.table + " t WHERE NOT EXISTS (SELECT 1 FROM import_rows s WHERE s.code = t." + il.key + ")"
 	if err := tx.QueryRow(ctx, "SELECT count(*) "+missing).Scan(&res.Missing); err != nil {
 		return nil, wrap(err, "count rows missing from the import")
@@ -233,6 +248,7 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 			}
 		}
 	}
+	phase("missing rows")
 	if spec.DryRun {
 		return res, nil
 	}
@@ -244,6 +260,7 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 	if err := tx.Commit(ctx); err != nil {
 		return nil, wrap(err, "commit import")
 	}
+	phase("grid figures, commit")
 	res.Written = true
 	return res, nil
 }
@@ -281,55 +298,48 @@ func stageRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec) 
 			sel = append(sel, "CASE WHEN btrim(r."+f.Column+`) ~ '^-?[0-9]{1,12}(\.[0-9]*)?$' THEN btrim(r.`+f.Column+")::float8 END")
 		}
 	}
-	geom := "ST_GeomFromWKB(r.wkb, $1::int)"
+	raw := "ST_GeomFromWKB(r.wkb, $1::int)"
 	if spec.SRID != 4326 {
-		geom = "ST_Transform(" + geom + ", 4326)"
+		raw = "ST_Transform(" + raw + ", 4326)"
 	}
+	shaped := "CASE WHEN ST_GeometryType(a.g) = 'ST_MultiPoint' AND ST_NumGeometries(a.g) = 1 THEN ST_GeometryN(a.g, 1) ELSE a.g END"
+	fix := "ST_MakeValid(b.g)"
 	if il.polygon {
-		geom = "CASE WHEN ST_GeometryType(" + geom + ") IN ('ST_Polygon', 'ST_MultiPolygon') THEN ST_Multi(" + geom + ") ELSE " + geom + " END"
-	} else {
-		geom = "CASE WHEN ST_GeometryType(" + geom + ") = 'ST_MultiPoint' AND ST_NumGeometries(" + geom + ") = 1 THEN ST_GeometryN(" + geom + ", 1) ELSE " + geom + " END"
+		shaped = "CASE WHEN ST_GeometryType(a.g) IN ('ST_Polygon', 'ST_MultiPolygon') THEN ST_Multi(a.g) ELSE a.g END"
+		fix = "ST_Multi(ST_CollectionExtract(" + fix + ", 3))"
 	}
-	ddl := "CREATE TEMP TABLE import_rows (row int, " + strings.Join(defs, ", ") + ", geom geometry, invalid text) ON COMMIT DROP"
+	ddl := "CREATE TEMP TABLE import_rows (row int, " + strings.Join(defs, ", ") + ", geom geometry, invalid text, grid_id bigint, in_grid text, covered bool) ON COMMIT DROP"
 	if _, err := tx.Exec(ctx, ddl); err != nil {
 		return wrap(err, "stage import")
 	}
-	ins := "INSERT INTO import_rows SELECT r.row, " + strings.Join(sel, ", ") + ", g.geom, NULL FROM import_raw r, LATERAL (SELECT " + geom + " AS geom) g"
-	if _, err := tx.Exec(ctx, ins, spec.SRID); err != nil {
+	// One pass: the geometry parsed (and transformed) once, checked for validity once,
+	// repaired when asked, and placed in the GRID it lies in (a polygon by a point on its
+	// surface), for every layer but grids. OFFSET 0 keeps the planner from pulling the
+	// steps up into one expression, which would parse the WKB once per use.
+	place := "LEFT JOIN LATERAL (SELECT NULL::bigint AS id, NULL::text AS code, NULL::bool AS covered WHERE false) p ON true"
+	if spec.Layer != model.LayerGrid {
+		// The GRID-level grids apart, with an index of their own: half the cost of
+		// probing the index of every level.
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_grids ON COMMIT DROP AS SELECT id, code, geom FROM grids WHERE level = 'GRID';
+CREATE INDEX ON import_grids USING gist (geom); ANALYZE import_grids`); err != nil {
+			return wrap(err, "stage import")
+		}
+		place = `LEFT JOIN LATERAL (SELECT CASE WHEN ST_GeometryType(d.g) = 'ST_Point' THEN d.g
+                                  WHEN d.g IS NOT NULL AND NOT ST_IsEmpty(d.g) AND ST_IsValid(d.g) THEN ST_PointOnSurface(d.g) END AS pt OFFSET 0) pt ON true
+LEFT JOIN LATERAL (SELECT g.id, g.code, ST_CoveredBy(d.g, g.geom) AS covered FROM import_grids g WHERE g.geom && pt.pt AND ST_Intersects(g.geom, pt.pt)
+                   ORDER BY g.code LIMIT 1) p ON true`
+	}
+	ins := "INSERT INTO import_rows SELECT r.row, " + strings.Join(sel, ", ") + ", d.g, c.invalid, p.id, p.code, p.covered FROM import_raw r" +
+		"\nCROSS JOIN LATERAL (SELECT " + raw + " AS g OFFSET 0) a" +
+		"\nCROSS JOIN LATERAL (SELECT " + shaped + " AS g OFFSET 0) b" +
+		"\nCROSS JOIN LATERAL (SELECT CASE WHEN b.g IS NOT NULL AND NOT ST_IsValid(b.g) THEN ST_IsValidReason(b.g) END AS invalid OFFSET 0) c" +
+		"\nCROSS JOIN LATERAL (SELECT CASE WHEN c.invalid IS NOT NULL AND $2::bool THEN " + fix + " ELSE b.g END AS g OFFSET 0) d\n" + place
+	if _, err := tx.Exec(ctx, ins, spec.SRID, spec.Repair); err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && (pgErr.Code == "XX000" || pgErr.Code == "22023") {
 			return model.Errorf(model.CodeBadGeometry, "the coordinates cannot be read or transformed from EPSG:%d: check -crs", spec.SRID)
 		}
 		return wrap(err, "stage import rows")
-	}
-	if _, err := tx.Exec(ctx, `UPDATE import_rows SET invalid = ST_IsValidReason(geom) WHERE geom IS NOT NULL AND NOT ST_IsValid(geom)`); err != nil {
-		return wrap(err, "check geometry")
-	}
-	if spec.Repair {
-		fix := "ST_MakeValid(geom)"
-		if il.polygon {
-			fix = "ST_Multi(ST_CollectionExtract(" + fix + ", 3))"
-		}
-		if _, err := tx.Exec(ctx, "UPDATE import_rows SET geom = "+fix+" WHERE invalid IS NOT NULL"); err != nil {
-			return wrap(err, "repair geometry")
-		}
-	}
-	// The GRID a row lies in (a polygon by a point on its surface), for every layer but grids.
-	if _, err := tx.Exec(ctx, `ALTER TABLE import_rows ADD grid_id bigint, ADD in_grid text`); err != nil {
-		return wrap(err, "stage import")
-	}
-	if spec.Layer != model.LayerGrid {
-		const placeSQL = `UPDATE import_rows s SET grid_id = p.id, in_grid = p.code
-FROM (SELECT s2.row, g.id, g.code FROM import_rows s2
-      CROSS JOIN LATERAL (SELECT s2.geom AS pt WHERE ST_GeometryType(s2.geom) = 'ST_Point'
-                          UNION ALL SELECT ST_PointOnSurface(s2.geom) WHERE ST_GeometryType(s2.geom) <> 'ST_Point' AND ST_IsValid(s2.geom)) pt
-      CROSS JOIN LATERAL (SELECT g.id, g.code FROM grids g WHERE g.level = 'GRID' AND g.geom && pt.pt AND ST_Intersects(g.geom, pt.pt)
-                          ORDER BY g.code LIMIT 1) g
-      WHERE s2.geom IS NOT NULL AND NOT ST_IsEmpty(s2.geom)) p
-WHERE s.row = p.row`
-		if _, err := tx.Exec(ctx, placeSQL); err != nil {
-			return wrap(err, "place rows in grids")
-		}
 	}
 	if _, err := tx.Exec(ctx, `CREATE INDEX ON import_rows (code); ANALYZE import_rows`); err != nil {
 		return wrap(err, "stage import")
