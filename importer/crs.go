@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -113,4 +114,59 @@ func distance(m float64) string {
 func compass(deg float64) string {
 	names := []string{"north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"}
 	return names[int(math.Mod(deg+22.5+360, 360)/45)%8]
+}
+
+// offsetHint looks at the rows that landed outside every grid, or in another grid than
+// the file names, and says so when reading the file as GCJ-02 or BD-09 would put most of
+// them right: a file copied from a web map but imported as WGS84.
+func offsetHint(ctx context.Context, st *store.Store, c CRS, res *store.ImportResult) *store.Problem {
+	if c.Offset != "" {
+		return nil
+	}
+	type miss struct {
+		lon, lat float64
+		grid     string // the grid the file names; "" for a row outside every grid
+	}
+	var misses []miss
+	for _, p := range res.Problems {
+		if len(misses) == 50 || p.Location == nil {
+			continue
+		}
+		outside := p.Field == "geometry" && p.Problem == "outside every grid of the district"
+		if !outside && !(p.Field == "grid" && strings.HasPrefix(p.Problem, "lies in grid")) {
+			continue
+		}
+		var pt struct{ Coordinates []float64 }
+		if json.Unmarshal(p.Location, &pt) != nil || len(pt.Coordinates) != 2 {
+			continue
+		}
+		m := miss{lon: pt.Coordinates[0], lat: pt.Coordinates[1]}
+		if !outside {
+			m.grid = p.Value
+		}
+		misses = append(misses, m)
+	}
+	if len(misses) < 3 {
+		return nil
+	}
+	for _, o := range []struct {
+		crs  geo.CRS
+		name string
+	}{{geo.GCJ02, "GCJ-02"}, {geo.BD09, "BD-09"}} {
+		right := 0
+		var shift float64
+		for _, m := range misses {
+			lon, lat := geo.ToWGS84(o.crs, m.lon, m.lat)
+			g, err := st.GridAt(ctx, model.GridLevelGrid, lon, lat)
+			if err == nil && (m.grid == "" || g.Code == m.grid) {
+				right++
+			}
+			shift += math.Hypot((m.lon-lon)*111320*math.Cos(m.lat*math.Pi/180), (m.lat-lat)*111320)
+		}
+		if right*2 > len(misses) {
+			return &store.Problem{Field: "crs", Problem: fmt.Sprintf("looks like %s: %d of %d misplaced rows sampled fall in place when read as %s, about %.0f m from where WGS84 puts them; give -crs %s",
+				o.name, right, len(misses), o.name, shift/float64(len(misses)), strings.ReplaceAll(o.name, "-", "")), Value: c.Name}
+		}
+	}
+	return nil
 }

@@ -141,6 +141,10 @@ func Run(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.ImportResult = *ir
+	if h := offsetHint(ctx, st, crs, ir); h != nil {
+		res.Problems = append([]store.Problem{*h}, res.Problems...)
+		res.ProblemsTotal++
+	}
 	res.Elapsed = time.Since(start)
 	return res, nil
 }
