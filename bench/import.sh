@@ -5,6 +5,7 @@
 #
 #   bash bench/import.sh                      1,000,000 buildings
 #   BENCH_IMPORT_ROWS=200000 bash bench/import.sh
+#   BENCH_ROUNDS=3                            interleaved rounds; the medians are shown
 #
 # It uses the database gridhub_bench_import on DATABASE_URL's server (the local cluster by
 # default), seeded at scale 1 for its grids; the file goes to bench/results/ (not kept).
@@ -12,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROWS=${BENCH_IMPORT_ROWS:-1000000}
+ROUNDS=${BENCH_ROUNDS:-3}
 base=${DATABASE_URL:-postgres://gridhub:gridhub@127.0.0.1:${GRIDHUB_PGPORT:-54329}/gridhub?sslmode=disable}
 server=${base%%\?*}
 server=${server%/*}
@@ -62,17 +64,27 @@ timed() {
   awk '{printf "%s %.0f\n", $1, $2/1024}' "$work/time"
 }
 
-reset
-read -r ogr_s ogr_mb < <(timed ogr2ogr -f PostgreSQL "$pg" "$file" -nln bench_ogr -nlt PROMOTE_TO_MULTI -lco GEOMETRY_NAME=geom --config PG_USE_COPY YES)
-say "ogr2ogr: ${ogr_s}s, ${ogr_mb} MB"
-
-reset
-read -r gh_s gh_mb < <(DATABASE_URL=$url timed ./bin/gridhub import -layer BUILDING -file "$file")
-tail -1 "$work/out" >&2
-phases=$(tail -1 "$work/out")
-checks=$(grep -o 'checks [0-9.]*m\?s' "$work/out" | tail -1 | awk '{v=$2; if (v ~ /ms$/) {sub(/ms$/, "", v); v/=1000} else sub(/s$/, "", v); print v}')
-read -r again_s again_mb < <(DATABASE_URL=$url timed ./bin/gridhub import -layer BUILDING -file "$file")
-tail -1 "$work/out" >&2
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+ogr_t=() ogr_m=() gh_t=() gh_m=() again_t=() again_m=() checks_t=()
+for round in $(seq "$ROUNDS"); do
+  reset
+  read -r s mb < <(timed ogr2ogr -f PostgreSQL "$pg" "$file" -nln bench_ogr -nlt PROMOTE_TO_MULTI -lco GEOMETRY_NAME=geom --config PG_USE_COPY YES)
+  ogr_t+=("$s") ogr_m+=("$mb")
+  say "round $round: ogr2ogr ${s}s, ${mb} MB"
+  reset
+  read -r s mb < <(DATABASE_URL=$url timed ./bin/gridhub import -layer BUILDING -file "$file")
+  gh_t+=("$s") gh_m+=("$mb")
+  phases=$(tail -1 "$work/out")
+  checks_t+=("$(grep -o 'checks [0-9.]*m\?s' "$work/out" | tail -1 | awk '{v=$2; if (v ~ /ms$/) {sub(/ms$/, "", v); v/=1000} else sub(/s$/, "", v); print v}')")
+  say "round $round: gridhub ${s}s, ${mb} MB $phases"
+  read -r s mb < <(DATABASE_URL=$url timed ./bin/gridhub import -layer BUILDING -file "$file")
+  again_t+=("$s") again_m+=("$mb")
+  say "round $round: gridhub again ${s}s, $(tail -2 "$work/out" | head -1)"
+done
+ogr_s=$(printf '%s\n' "${ogr_t[@]}" | median) ogr_mb=$(printf '%s\n' "${ogr_m[@]}" | sort -n | tail -1)
+gh_s=$(printf '%s\n' "${gh_t[@]}" | median) gh_mb=$(printf '%s\n' "${gh_m[@]}" | sort -n | tail -1)
+again_s=$(printf '%s\n' "${again_t[@]}" | median) again_mb=$(printf '%s\n' "${again_m[@]}" | sort -n | tail -1)
+checks=$(printf '%s\n' "${checks_t[@]}" | median)
 
 # Bare SQL: the same rows, already in PostGIS's binary form, copied into a plain table.
 psql "$url" -XAtqc "create table bench_bare (source_id text, name text, address text, floors int, households int, residents int, geom geometry(MultiPolygon, 4326))"
@@ -85,12 +97,12 @@ reset
 
 rate() { echo "$ROWS / $1" | bc; }
 cat <<EOF
-| $ROWS buildings (GeoJSON, $(du -h "$file" | cut -f1)) | seconds | rows/s | peak RSS | vs ogr2ogr |
+| $ROWS buildings (GeoJSON, $(du -h "$file" | cut -f1)), median of $ROUNDS | seconds | rows/s | peak RSS (max) | vs ogr2ogr |
 | --- | ---: | ---: | ---: | ---: |
 | bare SQL: COPY of the rows already in PostGIS form, no index, no checks | $bare_s | $(rate "$bare_s") | – | |
 | ogr2ogr -f PostgreSQL (COPY, GiST index) | $ogr_s | $(rate "$ogr_s") | ${ogr_mb} MB | 1.00 |
 | gridhub import (COPY, checks, upsert, grid figures) | $gh_s | $(rate "$gh_s") | ${gh_mb} MB | $(echo "scale=2; $ogr_s / $gh_s" | bc) |
 | gridhub import again (no change) | $again_s | $(rate "$again_s") | ${again_mb} MB | $(echo "scale=2; $ogr_s / $again_s" | bc) |
 
-checks: ${checks}s of gridhub's ${gh_s}s ($(echo "scale=0; 100 * $checks / $gh_s" | bc)%); gridhub's phases $phases
+checks: ${checks}s of gridhub's ${gh_s}s ($(echo "scale=0; 100 * $checks / $gh_s" | bc)%); gridhub's last phases: $phases
 EOF

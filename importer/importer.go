@@ -278,9 +278,24 @@ func (c *copyRows) Next() bool {
 			c.vals = append(c.vals, v)
 		}
 	}
-	g := rec.Geom
+	if !c.table && c.crs.Offset == "" {
+		if rec.Geometry == nil {
+			c.vals = append(c.vals, nil)
+			c.n.Add(1)
+			return true
+		}
+		if b, ok := appendWKB(nil, rec.Geometry); ok {
+			c.vals = append(c.vals, b)
+			c.n.Add(1)
+			return true
+		}
+	}
+	var g orb.Geometry
 	if c.table {
 		g = c.tableGeometry(rec)
+	} else if g, c.err = rec.geom(); c.err != nil {
+		c.done = true
+		return false
 	}
 	if g != nil && c.crs.Offset != "" {
 		g = geo.TransformGeometry(g, func(lon, lat float64) (float64, float64) { return geo.ToWGS84(c.crs.Offset, lon, lat) })

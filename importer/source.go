@@ -21,12 +21,25 @@ import (
 
 // Record is one row of a source file: its number as the user would find it (feature
 // order, or the spreadsheet's line), its feature id if it has one, its attributes as
-// text, and its geometry (nil for tables, whose coordinates are columns).
+// text, and its geometry as GeoJSON, handed to PostGIS as it is unless it must be
+// converted here (nil for tables, whose coordinates are columns).
 type Record struct {
-	Row   int
-	ID    string
-	Props map[string]string
-	Geom  orb.Geometry
+	Row      int
+	ID       string
+	Props    map[string]string
+	Geometry json.RawMessage
+}
+
+// geom is the record's geometry decoded (nil when it has none).
+func (r *Record) geom() (orb.Geometry, error) {
+	if len(r.Geometry) == 0 {
+		return nil, nil
+	}
+	g, err := geojson.UnmarshalGeometry(r.Geometry)
+	if err != nil {
+		return nil, badFile("row %d: geometry: %v", r.Row, err)
+	}
+	return g.Geometry(), nil
 }
 
 // Source reads records one at a time; Next returns io.EOF after the last.
@@ -168,11 +181,7 @@ func (s *geoJSONSource) Next() (*Record, error) {
 		}
 	}
 	if len(f.Geometry) > 0 && string(f.Geometry) != "null" {
-		g, err := geojson.UnmarshalGeometry(f.Geometry)
-		if err != nil {
-			return nil, badFile("feature %d: geometry: %v", s.row, err)
-		}
-		rec.Geom = g.Geometry()
+		rec.Geometry = f.Geometry
 	}
 	return rec, nil
 }

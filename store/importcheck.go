@@ -74,12 +74,14 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 			`s.code ~ '^[0-9]{20}$' AND substr(s.code, 11, 3) NOT IN ('131', '132')`)
 	case model.LayerBuilding:
 		qs = append(qs, "SELECT s.row, 'geometry', 'extends ' || round(ST_Area(ST_Difference(s.geom, g.geom)::geography)::numeric, 1) || ' m² beyond its grid ' || g.code, '', "+
-			"ST_AsGeoJSON(ST_Difference(s.geom, g.geom), 7), false FROM import_rows s JOIN grids g ON g.id = s.grid_id WHERE NOT s.covered AND "+valid+
+			"ST_AsGeoJSON(ST_Difference(s.geom, g.geom), 7), false FROM import_rows s JOIN import_place p ON p.row = s.row JOIN grids g ON g.id = p.grid_id WHERE NOT p.covered AND "+valid+
 			" AND ST_Area(ST_Difference(s.geom, g.geom)::geography) > "+p.add(spec.Tolerance))
 	}
 	if spec.Layer != model.LayerGrid {
-		add("geometry", "'outside every grid of the district'", "''", valid+" AND s.grid_id IS NULL")
-		add("grid", "'lies in grid ' || s.in_grid || ', not in the grid the file names'", "s.grid", "s.grid IS NOT NULL AND s.in_grid IS NOT NULL AND s.grid <> s.in_grid")
+		qs = append(qs, "SELECT s.row, 'geometry', 'outside every grid of the district', '', "+loc+
+			", false FROM import_rows s WHERE "+valid+" AND NOT EXISTS (SELECT 1 FROM import_place p WHERE p.row = s.row)",
+			"SELECT s.row, 'grid', 'lies in grid ' || p.in_grid || ', not in the grid the file names', s.grid, "+loc+
+				", false FROM import_rows s JOIN import_place p ON p.row = s.row WHERE s.grid IS NOT NULL AND s.grid <> p.in_grid")
 	}
 	all := "(" + strings.Join(qs, ")\nUNION ALL (") + ")"
 	q := "SELECT * FROM (" + all + ") x ORDER BY 1, 2 LIMIT " + strconv.Itoa(maxProblems)
@@ -167,24 +169,24 @@ WHERE (t.level, t.parent_id, t.name, t.population, t.households, t.worker_name, 
 		}
 	case model.LayerBuilding:
 		stmts = append(stmts, `INSERT INTO buildings AS t (source_id, grid_id, name, address, floors, households, residents, geom)
-SELECT s.code, s.grid_id, s.name, coalesce(s.address, ''), s.i_floors, coalesce(s.i_households, 0), coalesce(s.i_residents, 0), s.geom
-FROM import_rows s
+SELECT s.code, p.grid_id, s.name, coalesce(s.address, ''), s.i_floors, coalesce(s.i_households, 0), coalesce(s.i_residents, 0), s.geom
+FROM import_rows s LEFT JOIN import_place p ON p.row = s.row
 ON CONFLICT (source_id) DO UPDATE SET grid_id = EXCLUDED.grid_id, name = EXCLUDED.name, address = EXCLUDED.address,
   floors = EXCLUDED.floors, households = EXCLUDED.households, residents = EXCLUDED.residents, geom = EXCLUDED.geom
 WHERE (t.grid_id, t.name, t.address, t.floors, t.households, t.residents, t.geom)
   IS DISTINCT FROM (EXCLUDED.grid_id, EXCLUDED.name, EXCLUDED.address, EXCLUDED.floors, EXCLUDED.households, EXCLUDED.residents, EXCLUDED.geom)`)
 	case model.LayerCamera:
 		stmts = append(stmts, `INSERT INTO cameras AS t (code, kind, status, name, heading, stream_url, grid_id, geom)
-SELECT s.code, s.kind, coalesce(s.status, 'ONLINE'), s.name, s.i_heading, s.stream_url, s.grid_id, s.geom
-FROM import_rows s
+SELECT s.code, s.kind, coalesce(s.status, 'ONLINE'), s.name, s.i_heading, s.stream_url, p.grid_id, s.geom
+FROM import_rows s LEFT JOIN import_place p ON p.row = s.row
 ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status, name = EXCLUDED.name, heading = EXCLUDED.heading,
   stream_url = EXCLUDED.stream_url, grid_id = EXCLUDED.grid_id, geom = EXCLUDED.geom
 WHERE (t.kind, t.status, t.name, t.heading, t.stream_url, t.grid_id, t.geom)
   IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.status, EXCLUDED.name, EXCLUDED.heading, EXCLUDED.stream_url, EXCLUDED.grid_id, EXCLUDED.geom)`)
 	case model.LayerServicePoint:
 		stmts = append(stmts, `INSERT INTO service_points AS t (source_id, kind, name, address, phone, opening_hours, grid_id, geom)
-SELECT s.code, s.kind, s.name, coalesce(s.address, ''), s.phone, s.opening_hours, s.grid_id, s.geom
-FROM import_rows s
+SELECT s.code, s.kind, s.name, coalesce(s.address, ''), s.phone, s.opening_hours, p.grid_id, s.geom
+FROM import_rows s LEFT JOIN import_place p ON p.row = s.row
 ON CONFLICT (source_id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, address = EXCLUDED.address, phone = EXCLUDED.phone,
   opening_hours = EXCLUDED.opening_hours, grid_id = EXCLUDED.grid_id, geom = EXCLUDED.geom
 WHERE (t.kind, t.name, t.address, t.phone, t.opening_hours, t.grid_id, t.geom)

@@ -193,6 +193,10 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		if errors.As(err, &me) {
 			return nil, me
 		}
+		if ctx.Err() != nil {
+			// Cancelled: pgx closes the connection, which it reports as a failed write.
+			return nil, wrap(ctx.Err(), "copy import rows")
+		}
 		return nil, wrap(err, "copy import rows")
 	}
 	res.Rows = int(n)
@@ -308,32 +312,24 @@ func stageRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec) 
 		shaped = "CASE WHEN ST_GeometryType(a.g) IN ('ST_Polygon', 'ST_MultiPolygon') THEN ST_Multi(a.g) ELSE a.g END"
 		fix = "ST_Multi(ST_CollectionExtract(" + fix + ", 3))"
 	}
-	ddl := "CREATE TEMP TABLE import_rows (row int, " + strings.Join(defs, ", ") + ", geom geometry, invalid text, grid_id bigint, in_grid text, covered bool) ON COMMIT DROP"
+	// The point a row is placed in its GRID by: itself, or a point on a polygon's surface.
+	point := "NULL::geometry"
+	if spec.Layer != model.LayerGrid {
+		point = `CASE WHEN ST_GeometryType(d.g) = 'ST_Point' THEN d.g
+  WHEN d.g IS NOT NULL AND NOT ST_IsEmpty(d.g) AND ST_IsValid(d.g) THEN ST_PointOnSurface(d.g) END`
+	}
+	ddl := "CREATE TEMP TABLE import_rows (row int, " + strings.Join(defs, ", ") + ", geom geometry, invalid text, pt geometry) ON COMMIT DROP"
 	if _, err := tx.Exec(ctx, ddl); err != nil {
 		return wrap(err, "stage import")
 	}
 	// One pass: the geometry parsed (and transformed) once, checked for validity once,
-	// repaired when asked, and placed in the GRID it lies in (a polygon by a point on its
-	// surface), for every layer but grids. OFFSET 0 keeps the planner from pulling the
+	// repaired when asked, with the point that places it. OFFSET 0 keeps the planner from pulling the
 	// steps up into one expression, which would parse the WKB once per use.
-	place := "LEFT JOIN LATERAL (SELECT NULL::bigint AS id, NULL::text AS code, NULL::bool AS covered WHERE false) p ON true"
-	if spec.Layer != model.LayerGrid {
-		// The GRID-level grids apart, with an index of their own: half the cost of
-		// probing the index of every level.
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_grids ON COMMIT DROP AS SELECT id, code, geom FROM grids WHERE level = 'GRID';
-CREATE INDEX ON import_grids USING gist (geom); ANALYZE import_grids`); err != nil {
-			return wrap(err, "stage import")
-		}
-		place = `LEFT JOIN LATERAL (SELECT CASE WHEN ST_GeometryType(d.g) = 'ST_Point' THEN d.g
-                                  WHEN d.g IS NOT NULL AND NOT ST_IsEmpty(d.g) AND ST_IsValid(d.g) THEN ST_PointOnSurface(d.g) END AS pt OFFSET 0) pt ON true
-LEFT JOIN LATERAL (SELECT g.id, g.code, ST_CoveredBy(d.g, g.geom) AS covered FROM import_grids g WHERE g.geom && pt.pt AND ST_Intersects(g.geom, pt.pt)
-                   ORDER BY g.code LIMIT 1) p ON true`
-	}
-	ins := "INSERT INTO import_rows SELECT r.row, " + strings.Join(sel, ", ") + ", d.g, c.invalid, p.id, p.code, p.covered FROM import_raw r" +
+	ins := "INSERT INTO import_rows SELECT r.row, " + strings.Join(sel, ", ") + ", d.g, c.invalid, " + point + " FROM import_raw r" +
 		"\nCROSS JOIN LATERAL (SELECT " + raw + " AS g OFFSET 0) a" +
 		"\nCROSS JOIN LATERAL (SELECT " + shaped + " AS g OFFSET 0) b" +
 		"\nCROSS JOIN LATERAL (SELECT CASE WHEN b.g IS NOT NULL AND NOT ST_IsValid(b.g) THEN ST_IsValidReason(b.g) END AS invalid OFFSET 0) c" +
-		"\nCROSS JOIN LATERAL (SELECT CASE WHEN c.invalid IS NOT NULL AND $2::bool THEN " + fix + " ELSE b.g END AS g OFFSET 0) d\n" + place
+		"\nCROSS JOIN LATERAL (SELECT CASE WHEN c.invalid IS NOT NULL AND $2::bool THEN " + fix + " ELSE b.g END AS g OFFSET 0) d"
 	if _, err := tx.Exec(ctx, ins, spec.SRID, spec.Repair); err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && (pgErr.Code == "XX000" || pgErr.Code == "22023") {
@@ -343,6 +339,23 @@ LEFT JOIN LATERAL (SELECT g.id, g.code, ST_CoveredBy(d.g, g.geom) AS covered FRO
 	}
 	if _, err := tx.Exec(ctx, `CREATE INDEX ON import_rows (code); ANALYZE import_rows`); err != nil {
 		return wrap(err, "stage import")
+	}
+	if spec.Layer == model.LayerGrid {
+		return nil
+	}
+	// Rows are placed set-wise, into a table of their own (import_place): the points
+	// indexed, then each GRID's rows found through the index, one grid after another, so
+	// that PostGIS prepares each grid's polygon once (the grid comes first in ST_Covers
+	// for that reason). Probing the grids once per row costs six times as much, and
+	// updating import_rows in place rewrites every row.
+	const placeSQL = `CREATE INDEX ON import_rows USING gist (pt);
+CREATE TEMP TABLE import_grids ON COMMIT DROP AS SELECT id, code, geom FROM grids WHERE level = 'GRID' ORDER BY code;
+CREATE TEMP TABLE import_place ON COMMIT DROP AS
+SELECT DISTINCT ON (s.row) s.row, g.id AS grid_id, g.code AS in_grid, ST_Covers(g.geom, s.geom) AS covered
+FROM import_grids g JOIN import_rows s ON ST_Intersects(g.geom, s.pt) ORDER BY s.row, g.code;
+ANALYZE import_place`
+	if _, err := tx.Exec(ctx, placeSQL); err != nil {
+		return wrap(err, "place rows in grids")
 	}
 	return nil
 }
