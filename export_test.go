@@ -53,7 +53,9 @@ func TestExportUnderARoleAndImportCommands(t *testing.T) {
 		return n
 	}
 	features := func(path string) []map[string]any {
-		var fc struct{ Features []struct{ Properties map[string]any } }
+		var fc struct {
+			Features []struct{ Properties map[string]any }
+		}
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)

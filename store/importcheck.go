@@ -147,59 +147,67 @@ FROM o WHERE ST_Area(o.g::geography) > ` + tol,
 	}
 }
 
-// upsert writes import_rows into the layer's table by natural key: new keys are inserted,
-// rows that differ updated, identical ones left alone (a re-import changes nothing).
+// layerWrite is how import_rows become rows of a layer's table: its columns, the expression
+// filling each (over import_rows s and what from joins), and the natural key.
+type layerWrite struct {
+	table, key, keyExpr string
+	cols, exprs         []string
+	from                string
+}
+
+const placed = "import_rows s LEFT JOIN import_place p ON p.row = s.row"
+
+var layerWrites = map[model.Layer]layerWrite{
+	model.LayerBuilding: {table: "buildings", key: "source_id", keyExpr: "s.code", from: placed,
+		cols:  []string{"grid_id", "name", "address", "floors", "households", "residents", "geom"},
+		exprs: []string{"p.grid_id", "s.name", "coalesce(s.address, '')", "s.i_floors", "coalesce(s.i_households, 0)", "coalesce(s.i_residents, 0)", "s.geom"}},
+	model.LayerCamera: {table: "cameras", key: "code", keyExpr: "s.code", from: placed,
+		cols:  []string{"kind", "status", "name", "heading", "stream_url", "grid_id", "geom"},
+		exprs: []string{"s.kind", "coalesce(s.status, 'ONLINE')", "s.name", "s.i_heading", "s.stream_url", "p.grid_id", "s.geom"}},
+	model.LayerServicePoint: {table: "service_points", key: "source_id", keyExpr: "s.code", from: placed,
+		cols:  []string{"kind", "name", "address", "phone", "opening_hours", "grid_id", "geom"},
+		exprs: []string{"s.kind", "s.name", "coalesce(s.address, '')", "s.phone", "s.opening_hours", "p.grid_id", "s.geom"}},
+	model.LayerGrid: {table: "grids", key: "code", keyExpr: "s.code",
+		from: "import_rows s LEFT JOIN grids p ON p.code = left(s.code, length(s.code) - 3) AND length(s.code) > 6",
+		cols: []string{"level", "parent_id", "name", "population", "households", "worker_name", "worker_phone", "geom"},
+		exprs: []string{"CASE length(s.code) WHEN 6 THEN 'DISTRICT' WHEN 9 THEN 'STREET' WHEN 12 THEN 'COMMUNITY' ELSE 'GRID' END",
+			"p.id", "s.name", "coalesce(s.i_population, 0)", "coalesce(s.i_households, 0)", "s.worker_name", "s.worker_phone", "s.geom"}},
+}
+
+// upsert writes import_rows into the layer's table by natural key: rows that differ are
+// updated, new keys inserted, identical rows left alone (a re-import changes nothing).
+// An UPDATE and an INSERT of the keys not there: INSERT ... ON CONFLICT's speculative
+// insertion costs more per row, and an import is one transaction anyway.
 func upsert(ctx context.Context, tx pgx.Tx, l model.Layer, il importLayer, res *ImportResult) error {
-	var stmts []string
-	switch l {
-	case model.LayerGrid:
-		for _, n := range []int{6, 9, 12, 15} {
-			// Level by level, so that each one finds the parents the one before wrote.
-			stmts = append(stmts, `INSERT INTO grids AS t (code, level, parent_id, name, population, households, worker_name, worker_phone, geom)
-SELECT s.code, CASE length(s.code) WHEN 6 THEN 'DISTRICT' WHEN 9 THEN 'STREET' WHEN 12 THEN 'COMMUNITY' ELSE 'GRID' END,
-  p.id, s.name, coalesce(s.i_population, 0), coalesce(s.i_households, 0), s.worker_name, s.worker_phone, s.geom
-FROM import_rows s LEFT JOIN grids p ON p.code = left(s.code, length(s.code) - 3) AND length(s.code) > 6
-WHERE length(s.code) = `+strconv.Itoa(n)+`
-ON CONFLICT (code) DO UPDATE SET level = EXCLUDED.level, parent_id = EXCLUDED.parent_id, name = EXCLUDED.name,
-  population = EXCLUDED.population, households = EXCLUDED.households, worker_name = EXCLUDED.worker_name,
-  worker_phone = EXCLUDED.worker_phone, geom = EXCLUDED.geom
-WHERE (t.level, t.parent_id, t.name, t.population, t.households, t.worker_name, t.worker_phone, t.geom)
-  IS DISTINCT FROM (EXCLUDED.level, EXCLUDED.parent_id, EXCLUDED.name, EXCLUDED.population, EXCLUDED.households,
-  EXCLUDED.worker_name, EXCLUDED.worker_phone, EXCLUDED.geom)`)
-		}
-	case model.LayerBuilding:
-		stmts = append(stmts, `INSERT INTO buildings AS t (source_id, grid_id, name, address, floors, households, residents, geom)
-SELECT s.code, p.grid_id, s.name, coalesce(s.address, ''), s.i_floors, coalesce(s.i_households, 0), coalesce(s.i_residents, 0), s.geom
-FROM import_rows s LEFT JOIN import_place p ON p.row = s.row
-ON CONFLICT (source_id) DO UPDATE SET grid_id = EXCLUDED.grid_id, name = EXCLUDED.name, address = EXCLUDED.address,
-  floors = EXCLUDED.floors, households = EXCLUDED.households, residents = EXCLUDED.residents, geom = EXCLUDED.geom
-WHERE (t.grid_id, t.name, t.address, t.floors, t.households, t.residents, t.geom)
-  IS DISTINCT FROM (EXCLUDED.grid_id, EXCLUDED.name, EXCLUDED.address, EXCLUDED.floors, EXCLUDED.households, EXCLUDED.residents, EXCLUDED.geom)`)
-	case model.LayerCamera:
-		stmts = append(stmts, `INSERT INTO cameras AS t (code, kind, status, name, heading, stream_url, grid_id, geom)
-SELECT s.code, s.kind, coalesce(s.status, 'ONLINE'), s.name, s.i_heading, s.stream_url, p.grid_id, s.geom
-FROM import_rows s LEFT JOIN import_place p ON p.row = s.row
-ON CONFLICT (code) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status, name = EXCLUDED.name, heading = EXCLUDED.heading,
-  stream_url = EXCLUDED.stream_url, grid_id = EXCLUDED.grid_id, geom = EXCLUDED.geom
-WHERE (t.kind, t.status, t.name, t.heading, t.stream_url, t.grid_id, t.geom)
-  IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.status, EXCLUDED.name, EXCLUDED.heading, EXCLUDED.stream_url, EXCLUDED.grid_id, EXCLUDED.geom)`)
-	case model.LayerServicePoint:
-		stmts = append(stmts, `INSERT INTO service_points AS t (source_id, kind, name, address, phone, opening_hours, grid_id, geom)
-SELECT s.code, s.kind, s.name, coalesce(s.address, ''), s.phone, s.opening_hours, p.grid_id, s.geom
-FROM import_rows s LEFT JOIN import_place p ON p.row = s.row
-ON CONFLICT (source_id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, address = EXCLUDED.address, phone = EXCLUDED.phone,
-  opening_hours = EXCLUDED.opening_hours, grid_id = EXCLUDED.grid_id, geom = EXCLUDED.geom
-WHERE (t.kind, t.name, t.address, t.phone, t.opening_hours, t.grid_id, t.geom)
-  IS DISTINCT FROM (EXCLUDED.kind, EXCLUDED.name, EXCLUDED.address, EXCLUDED.phone, EXCLUDED.opening_hours, EXCLUDED.grid_id, EXCLUDED.geom)`)
+	w := layerWrites[l]
+	set := "(" + strings.Join(w.cols, ", ") + ") = ROW(" + strings.Join(w.exprs, ", ") + ")"
+	var old []string
+	for _, c := range w.cols {
+		old = append(old, "t."+c)
 	}
-	for _, st := range stmts {
-		var ins, upd int
-		q := "WITH up AS (" + st + " RETURNING (t.xmax = 0) AS ins) SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up"
-		if err := tx.QueryRow(ctx, q).Scan(&ins, &upd); err != nil {
-			return wrap(err, "write "+il.table)
+	update := "UPDATE " + w.table + " t SET " + set + " FROM " + w.from + " WHERE t." + w.key + " = " + w.keyExpr +
+		" AND (" + strings.Join(old, ", ") + ") IS DISTINCT FROM (" + strings.Join(w.exprs, ", ") + ")"
+	insert := "INSERT INTO " + w.table + " (" + w.key + ", " + strings.Join(w.cols, ", ") + ") SELECT " + w.keyExpr + ", " +
+		strings.Join(w.exprs, ", ") + " FROM " + w.from + " WHERE NOT EXISTS (SELECT 1 FROM " + w.table + " t WHERE t." + w.key + " = " + w.keyExpr + ")"
+	levels := []string{""}
+	if l == model.LayerGrid {
+		// Level by level, so that each one finds the parents the one before wrote.
+		levels = []string{"6", "9", "12", "15"}
+	}
+	for _, n := range levels {
+		cond := ""
+		if n != "" {
+			cond = " AND length(s.code) = " + n
 		}
-		res.Inserted += ins
-		res.Updated += upd
+		tag, err := tx.Exec(ctx, update+cond)
+		if err != nil {
+			return wrap(err, "update "+il.table)
+		}
+		res.Updated += int(tag.RowsAffected())
+		if tag, err = tx.Exec(ctx, insert+cond); err != nil {
+			return wrap(err, "insert into "+il.table)
+		}
+		res.Inserted += int(tag.RowsAffected())
 	}
 	res.Unchanged = res.Rows - res.Inserted - res.Updated
 	return nil
