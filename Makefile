@@ -14,7 +14,7 @@ export GRIDHUB_PGPORT := $(PGPORT)
 GO ?= go
 SCALE ?= 1
 
-.PHONY: run test faults bench db chromium gdal build seed migrate generate vet check clean-db
+.PHONY: run test faults bench bench-import db chromium gdal build seed migrate generate vet check clean-db
 
 db:
 ifdef USE_LOCAL
@@ -58,6 +58,11 @@ faults: db
 # load beside the bare SQL; tables in bench/results/ (see bench/README.md).
 bench: db
 	SCALES="$(or $(SCALES),1 10)" bash bench/run.sh
+
+# Not part of make test: 1,000,000 generated buildings loaded by gridhub import beside
+# ogr2ogr -f PostgreSQL on the same file (BENCH_IMPORT_ROWS=200000 for fewer).
+bench-import: db gdal
+	bash bench/import.sh
 
 generate:
 	$(GO) generate ./...
