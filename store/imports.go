@@ -172,6 +172,10 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		return nil, wrap(err, "begin import")
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	// An import is an operator's batch: a million rows take longer than any request may.
+	if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+		return nil, wrap(err, "begin import")
+	}
 
 	cols := make([]string, 0, len(il.fields)+2)
 	defs := make([]string, 0, len(il.fields)+2)
