@@ -173,6 +173,7 @@ func writeTable(ctx context.Context, st *store.Store, o Options, out store.Outpu
 			header = append(header, p.Name)
 		}
 	}
+	props := header[1:]
 	points := o.Layer != model.LayerGrid && o.Layer != model.LayerBuilding
 	if points {
 		header = append(header, "lon", "lat")
@@ -242,7 +243,7 @@ func writeTable(ctx context.Context, st *store.Store, o Options, out store.Outpu
 		for _, f := range fs {
 			row := make([]string, 0, len(header))
 			row = append(row, f.ID)
-			for _, h := range header[1 : len(header)-map[bool]int{true: 2, false: 1}[points]] {
+			for _, h := range props {
 				v := f.Properties[h]
 				if v == nil {
 					row = append(row, "")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -48,7 +49,7 @@ type Result struct {
 // Run imports o.File into o.Layer.
 func Run(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 	start := time.Now()
-	if !slicesContains(store.ImportLayers, o.Layer) {
+	if !slices.Contains(store.ImportLayers, o.Layer) {
 		return nil, badFile("layer %s cannot be imported; importable: GRID, BUILDING, CAMERA, SERVICE_POINT", o.Layer)
 	}
 	crs, err := ParseCRS(o.CRS)
@@ -149,28 +150,28 @@ func Run(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 	return res, nil
 }
 
-func slicesContains(ls []model.Layer, l model.Layer) bool {
-	for _, x := range ls {
-		if x == l {
-			return true
-		}
-	}
-	return false
-}
-
 // open picks the reader by the file's extension. crs is filled from the file when it
 // says and -crs did not.
 func open(ctx context.Context, path string, crs *CRS, res *Result) (Source, int64, func() int64, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	switch ext {
 	case ".shp", ".gpkg":
-		o, info, err := openOGR(ctx, path, map[bool]int{true: crs.SRID}[crs.Offset == ""])
+		// GDAL transforms from an EPSG code; the web maps' offsets are undone here after.
+		srid := crs.SRID
+		if crs.Offset != "" {
+			srid = 0
+		}
+		o, info, err := openOGR(ctx, path, srid)
 		if err != nil {
 			return nil, 0, nil, err
 		}
 		res.Encoding = info.Encoding
 		if crs.SRID == 0 && info.HasSRS {
-			res.CRS = "the file's own (" + map[bool]string{true: ".prj", false: "GeoPackage"}[ext == ".shp"] + "), transformed to WGS84 by GDAL"
+			own := "the GeoPackage's"
+			if ext == ".shp" {
+				own = "the .prj's"
+			}
+			res.CRS = own + ", transformed to WGS84 by GDAL"
 		}
 		if info.HasSRS {
 			// GDAL hands the features over in WGS84.

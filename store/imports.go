@@ -167,13 +167,24 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		return nil, model.Errorf(model.CodeBadInput, "layer %s cannot be imported; importable: GRID, BUILDING, CAMERA, SERVICE_POINT", spec.Layer)
 	}
 	res := &ImportResult{}
-	tx, err := s.pool.Begin(ctx)
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, wrap(err, "begin import")
+	}
+	defer conn.Release()
+	// The staging tables are temporary, held in the session's own buffers: 8 MB by
+	// default, which a million rows thrash (the placement's index scans most). The size
+	// can be set only before a session's first temporary table, so on a connection that
+	// already had one it stays as it was.
+	_, _ = conn.Exec(ctx, "SET temp_buffers = '256MB'")
+	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, wrap(err, "begin import")
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	// An import is an operator's batch: a million rows take longer than any request may.
-	if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+	// An import is an operator's batch: a million rows take longer than any request may,
+	// and sort and build indexes bigger than a request's.
+	if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '64MB'; SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
 		return nil, wrap(err, "begin import")
 	}
 
