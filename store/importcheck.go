@@ -78,8 +78,9 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 			" AND ST_Area(ST_Difference(s.geom, g.geom)::geography) > "+p.add(spec.Tolerance))
 	}
 	if spec.Layer != model.LayerGrid {
+		// A row has a point to place it by when its geometry is valid (or was repaired).
 		qs = append(qs, "SELECT s.row, 'geometry', 'outside every grid of the district', '', "+loc+
-			", false FROM import_rows s WHERE "+valid+" AND NOT EXISTS (SELECT 1 FROM import_place p WHERE p.row = s.row)",
+			", false FROM import_rows s WHERE s.pt IS NOT NULL AND NOT EXISTS (SELECT 1 FROM import_place p WHERE p.row = s.row)",
 			"SELECT s.row, 'grid', 'lies in grid ' || p.in_grid || ', not in the grid the file names', s.grid, "+loc+
 				", false FROM import_rows s JOIN import_place p ON p.row = s.row WHERE s.grid IS NOT NULL AND s.grid <> p.in_grid")
 	}
