@@ -26,6 +26,7 @@ func TestRoundTrip(t *testing.T) {
 		{format: "shp", crs: "EPSG:4546", tol: 1e-6},
 		{format: "gpkg", crs: "EPSG:4525", tol: 1e-6},
 		{format: "csv", crs: "GCJ02", importCRS: "GCJ02", tol: 1e-5},
+		{format: "geojson", crs: "BD09", importCRS: "BD09", tol: 1e-5},
 		{format: "xlsx", crs: "EPSG:4490", importCRS: "CGCS2000", tol: 1e-7},
 	}
 	layers := []model.Layer{model.LayerGrid, model.LayerBuilding, model.LayerCamera, model.LayerServicePoint}
