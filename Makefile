@@ -14,7 +14,7 @@ export GRIDHUB_PGPORT := $(PGPORT)
 GO ?= go
 SCALE ?= 1
 
-.PHONY: run test faults bench db chromium gdal fleet-deps fleet fleet-down fleet-test build seed migrate generate vet check clean-db
+.PHONY: run test faults bench bench-import db chromium gdal fleet-deps fleet fleet-down fleet-test build seed migrate generate vet check clean-db
 
 db:
 ifdef USE_LOCAL
@@ -38,7 +38,7 @@ gdal:
 build:
 	$(GO) build -o bin/gridhub .
 
-run: db build
+run: db gdal build
 	@./bin/gridhub seed -if-empty -scale $(SCALE)
 	./bin/gridhub serve
 
@@ -76,6 +76,11 @@ fleet-test: db fleet-deps
 	bash scripts/fleet-deps.sh full
 	$(GO) test -count=1 -timeout 20m -v ./fleet/
 	$(GO) test -tags fleet -count=1 -timeout 20m -v -run TestFleetFailover ./faults/
+
+# Not part of make test: 1,000,000 generated buildings loaded by gridhub import beside
+# ogr2ogr -f PostgreSQL on the same file (BENCH_IMPORT_ROWS=200000 for fewer).
+bench-import: db gdal
+	bash bench/import.sh
 
 generate:
 	$(GO) generate ./...

@@ -5,6 +5,8 @@
 //	gridhub migrate            apply the embedded migrations and exit
 //	gridhub seed [-scale N]    load the demo district and its demo keys (-if-empty: only into an empty database)
 //	gridhub keys create|list|revoke   manage API keys
+//	gridhub import -layer L -file F   check a district's own file and upsert it into a layer
+//	gridhub export -layer L -format F export a layer (as a key's role may read it)
 //
 // Each subcommand has its own flags (gridhub serve -h lists serve's); every flag can
 // also be set in the environment, as the README's table says.
@@ -64,6 +66,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 		return withStore(ctx, cfg.db, stdout, func(st *store.Store, _ *slog.Logger) error { return runSeed(ctx, st, cfg, stdout) })
+	case "import":
+		cfg, err := parseImport(args, getenv)
+		if err != nil {
+			return err
+		}
+		return withStore(ctx, cfg.db, stdout, func(st *store.Store, _ *slog.Logger) error { return runImport(ctx, st, cfg, stdout) })
+	case "export":
+		cfg, err := parseExport(args, getenv)
+		if err != nil {
+			return err
+		}
+		return withStore(ctx, cfg.db, stdout, func(st *store.Store, log *slog.Logger) error { return runExport(ctx, st, cfg, stdout, log) })
 	case "keys":
 		cfg, err := parseKeys(args, getenv)
 		if err != nil {
@@ -71,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		return withStore(ctx, cfg.db, stdout, func(st *store.Store, _ *slog.Logger) error { return runKeys(ctx, st, cfg, stdout) })
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, seed, keys)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, seed, keys, import, export)", cmd)
 }
 
 // withStore opens the database, applies the migrations and runs f.

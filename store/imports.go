@@ -1,0 +1,439 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"gridhub/model"
+)
+
+// ImportField is one field an import fills: Name is what mappings and files call it (the
+// layer's property name, as exports write it), Column the staging table's column. The
+// natural key is always staged as code (a building's or service point's source id too).
+type ImportField struct {
+	Name, Column string
+	Required     bool
+	Integer      bool     // a whole number
+	Number       bool     // any number
+	Enum         []string // allowed values, when not empty
+}
+
+// importLayer is how one layer is staged, checked and written.
+type importLayer struct {
+	table   string
+	key     string // the natural key's column in table
+	polygon bool
+	fields  []ImportField
+}
+
+var importLayers = map[model.Layer]importLayer{
+	model.LayerGrid: {table: "grids", key: "code", polygon: true, fields: []ImportField{
+		{Name: "code", Column: "code", Required: true},
+		{Name: "name", Column: "name", Required: true},
+		{Name: "level", Column: "level", Enum: strs(model.GridLevels)},
+		{Name: "parent", Column: "parent"},
+		{Name: "population", Column: "population", Integer: true},
+		{Name: "households", Column: "households", Integer: true},
+		{Name: "workerName", Column: "worker_name"},
+		{Name: "workerPhone", Column: "worker_phone"},
+	}},
+	model.LayerBuilding: {table: "buildings", key: "source_id", polygon: true, fields: []ImportField{
+		{Name: "sourceId", Column: "code", Required: true},
+		{Name: "name", Column: "name", Required: true},
+		{Name: "address", Column: "address"},
+		{Name: "floors", Column: "floors", Integer: true, Required: true},
+		{Name: "households", Column: "households", Integer: true},
+		{Name: "residents", Column: "residents", Integer: true},
+		{Name: "grid", Column: "grid"},
+	}},
+	model.LayerCamera: {table: "cameras", key: "code", fields: []ImportField{
+		{Name: "code", Column: "code", Required: true},
+		{Name: "name", Column: "name", Required: true},
+		{Name: "kind", Column: "kind", Required: true, Enum: strs(model.CameraKinds)},
+		{Name: "status", Column: "status", Enum: strs(model.CameraStatuses)},
+		{Name: "headingDegrees", Column: "heading", Number: true},
+		{Name: "streamUrl", Column: "stream_url"},
+		{Name: "grid", Column: "grid"},
+	}},
+	model.LayerServicePoint: {table: "service_points", key: "source_id", fields: []ImportField{
+		{Name: "sourceId", Column: "code", Required: true},
+		{Name: "name", Column: "name", Required: true},
+		{Name: "kind", Column: "kind", Required: true, Enum: strs(model.ServicePointKinds)},
+		{Name: "address", Column: "address"},
+		{Name: "phone", Column: "phone"},
+		{Name: "openingHours", Column: "opening_hours"},
+		{Name: "grid", Column: "grid"},
+	}},
+}
+
+// ImportLayers are the layers an import can fill.
+var ImportLayers = []model.Layer{model.LayerGrid, model.LayerBuilding, model.LayerCamera, model.LayerServicePoint}
+
+// ImportFields are the fields an import of layer l fills, in the order a row's values
+// are given (the row's geometry, as WKB, comes after them).
+func ImportFields(l model.Layer) []ImportField { return importLayers[l].fields }
+
+// ImportSpec is one import: which layer, what the staged WKB's coordinates are in, and
+// what to do with the result.
+type ImportSpec struct {
+	Layer model.Layer
+	SRID  int // EPSG code of the staged geometry; PostGIS transforms it to 4326
+	// DryRun checks and counts everything, and writes nothing.
+	DryRun bool
+	// Prune removes the layer's rows the file does not hold.
+	Prune bool
+	// Repair applies ST_MakeValid to invalid geometry instead of refusing it.
+	Repair bool
+	// Tolerance is the area (m²) of a gap or an overlap between grids that is let pass.
+	Tolerance float64
+	// Placed is called once the rows are staged, with where they lie; an error from it
+	// stops the import (a file in the wrong CRS is refused before it is checked row by row).
+	Placed func(Placement) error
+	// Staged, when set, is called once every row has been read and staged.
+	Staged func()
+}
+
+// Placement is where a file's rows fell once transformed to WGS84, against the district.
+type Placement struct {
+	// HasDistrict: the database holds a district outline; without one the rows are held
+	// against China's extent.
+	HasDistrict bool
+	// Sample is the centre of the first rows' extent as the file gives it, and SampleWGS84
+	// where it landed.
+	Sample, SampleWGS84 [2]float64
+	// Inside is how many of the first rows lie in the district (or China), of Sampled.
+	Inside, Sampled int
+	// DistanceMeters and BearingDegrees are from the district's outline to SampleWGS84.
+	DistanceMeters, BearingDegrees float64
+}
+
+// Problem is one thing wrong with one row of an import (Row 0: with the file as a whole).
+type Problem struct {
+	Row     int
+	Field   string
+	Problem string
+	Value   string
+	// Location is a GeoJSON geometry in WGS84 showing where (nil: nowhere in particular).
+	Location []byte
+	// Warning problems do not stop the import (a repaired geometry).
+	Warning bool
+}
+
+// ImportResult is what an import found and did.
+type ImportResult struct {
+	Rows                         int
+	Inserted, Updated, Unchanged int
+	// Missing rows are in the layer but not in the file; Pruned of them were removed.
+	Missing, Pruned int
+	Problems        []Problem
+	// ProblemsTotal counts every problem, of which Problems holds the first maxProblems.
+	ProblemsTotal int
+	Written       bool
+	// Phases are the import's steps and how long each took, in order.
+	Phases []Phase
+}
+
+// Phase is one step of an import and its duration.
+type Phase struct {
+	Name string
+	Took time.Duration
+}
+
+// Errors are the problems that stop the import.
+func (r *ImportResult) Errors() int {
+	n := r.ProblemsTotal
+	for _, p := range r.Problems {
+		if p.Warning {
+			n--
+		}
+	}
+	return n
+}
+
+const maxProblems = 10000
+
+// Import stages rows (each the values of ImportFields(spec.Layer) as text or nil, then
+// the WKB geometry) with COPY into a temporary table, checks them there with set-based
+// SQL and, when nothing is wrong and it is not a dry run, upserts them by natural key in
+// the same transaction: an import is written whole or not at all.
+func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSource) (*ImportResult, error) {
+	il, ok := importLayers[spec.Layer]
+	if !ok {
+		return nil, model.Errorf(model.CodeBadInput, "layer %s cannot be imported; importable: GRID, BUILDING, CAMERA, SERVICE_POINT", spec.Layer)
+	}
+	res := &ImportResult{}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, wrap(err, "begin import")
+	}
+	defer conn.Release()
+	// The staging tables are temporary, held in the session's own buffers: 8 MB by
+	// default, which a million rows thrash (the placement's index scans most). The size
+	// can be set only before a session's first temporary table, so on a connection that
+	// already had one it stays as it was.
+	_, _ = conn.Exec(ctx, "SET temp_buffers = '256MB'")
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return nil, wrap(err, "begin import")
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	// An import is an operator's batch: a million rows take longer than any request may,
+	// and sort and build indexes bigger than a request's.
+	if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '64MB'; SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
+		return nil, wrap(err, "begin import")
+	}
+
+	cols := make([]string, 0, len(il.fields)+2)
+	defs := make([]string, 0, len(il.fields)+2)
+	for _, f := range il.fields {
+		cols = append(cols, f.Column)
+		defs = append(defs, f.Column+" text")
+	}
+	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE import_raw (row int, "+strings.Join(defs, ", ")+", wkb bytea) ON COMMIT DROP"); err != nil {
+		return nil, wrap(err, "stage import")
+	}
+	t := time.Now()
+	phase := func(name string) {
+		res.Phases = append(res.Phases, Phase{name, time.Since(t)})
+		t = time.Now()
+	}
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"import_raw"}, append(append([]string{"row"}, cols...), "wkb"), rows)
+	if err != nil {
+		var me *model.Error
+		if errors.As(err, &me) {
+			return nil, me
+		}
+		if ctx.Err() != nil {
+			// Cancelled: pgx closes the connection, which it reports as a failed write.
+			return nil, wrap(ctx.Err(), "copy import rows")
+		}
+		return nil, wrap(err, "copy import rows")
+	}
+	res.Rows = int(n)
+	phase("read and copy")
+	if err := stageRows(ctx, tx, il, spec); err != nil {
+		return nil, err
+	}
+	phase("stage: geometry, validity, grids")
+	if spec.Staged != nil {
+		spec.Staged()
+	}
+	if spec.Placed != nil && n > 0 {
+		p, err := placement(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		if err := spec.Placed(p); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkRows(ctx, tx, il, spec, res); err != nil {
+		return nil, err
+	}
+	phase("checks")
+	if res.Errors() > 0 {
+		return res, nil
+	}
+	if err := upsert(ctx, tx, spec.Layer, il, res); err != nil {
+		return nil, err
+	}
+	phase("upsert")
+	missing := "FROM " + il.table + " t WHERE NOT EXISTS (SELECT 1 FROM import_rows s WHERE s.code = t." + il.key + ")"
+	if err := tx.QueryRow(ctx, "SELECT count(*) "+missing).Scan(&res.Missing); err != nil {
+		return nil, wrap(err, "count rows missing from the import")
+	}
+	if spec.Prune && res.Missing > 0 {
+		if spec.Layer == model.LayerGrid {
+			// Children first: a parent goes after the grids under it.
+			missing += " AND NOT EXISTS (SELECT 1 FROM grids c WHERE c.parent_id = t.id)"
+		}
+		for {
+			tag, err := tx.Exec(ctx, "DELETE "+missing)
+			if err != nil {
+				var pgErr *pgconn.PgError
+				if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+					return nil, model.Errorf(model.CodeBadInput, "-prune: rows missing from the file are still referenced by %s; import or prune that layer first", pgErr.TableName)
+				}
+				return nil, wrap(err, "prune")
+			}
+			res.Pruned += int(tag.RowsAffected())
+			if tag.RowsAffected() == 0 || spec.Layer != model.LayerGrid {
+				break
+			}
+		}
+	}
+	phase("missing rows")
+	if spec.DryRun {
+		return res, nil
+	}
+	if spec.Layer == model.LayerBuilding && res.Inserted+res.Updated+res.Pruned > 0 {
+		if _, err := tx.Exec(ctx, rollUpFigures); err != nil {
+			return nil, wrap(err, "sum grid figures")
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, wrap(err, "commit import")
+	}
+	phase("grid figures, commit")
+	res.Written = true
+	return res, nil
+}
+
+// rollUpFigures makes every grid's population and households the sum of its buildings'
+// (GRID level) or of its children's, as the district's figures are kept.
+const rollUpFigures = `
+UPDATE grids g SET population = b.p, households = b.h
+FROM (SELECT g2.id, coalesce(sum(b.residents), 0) AS p, coalesce(sum(b.households), 0) AS h
+      FROM grids g2 LEFT JOIN buildings b ON b.grid_id = g2.id WHERE g2.level = 'GRID' GROUP BY g2.id) b
+WHERE g.id = b.id AND (g.population, g.households) IS DISTINCT FROM (b.p, b.h);
+UPDATE grids g SET population = c.p, households = c.h
+FROM (SELECT left(code, 12) AS pc, sum(population) AS p, sum(households) AS h FROM grids WHERE level = 'GRID' GROUP BY 1) c
+WHERE g.code = c.pc AND (g.population, g.households) IS DISTINCT FROM (c.p, c.h);
+UPDATE grids g SET population = c.p, households = c.h
+FROM (SELECT left(code, 9) AS pc, sum(population) AS p, sum(households) AS h FROM grids WHERE level = 'COMMUNITY' GROUP BY 1) c
+WHERE g.code = c.pc AND (g.population, g.households) IS DISTINCT FROM (c.p, c.h);
+UPDATE grids g SET population = c.p, households = c.h
+FROM (SELECT left(code, 6) AS pc, sum(population) AS p, sum(households) AS h FROM grids WHERE level = 'STREET' GROUP BY 1) c
+WHERE g.code = c.pc AND (g.population, g.households) IS DISTINCT FROM (c.p, c.h)`
+
+// stageRows turns the raw rows into import_rows: trimmed text, numbers parsed where they
+// parse, geometry in WGS84 (repaired when asked), and the GRID each row lies in.
+func stageRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec) error {
+	var sel, defs []string
+	for _, f := range il.fields {
+		defs = append(defs, f.Column+" text")
+		sel = append(sel, "nullif(btrim(r."+f.Column+"), '')")
+		switch {
+		case f.Integer:
+			defs = append(defs, "i_"+f.Column+" bigint")
+			sel = append(sel, "CASE WHEN btrim(r."+f.Column+`) ~ '^-?[0-9]{1,12}(\.0*)?$' THEN btrim(r.`+f.Column+")::numeric::bigint END")
+		case f.Number:
+			defs = append(defs, "i_"+f.Column+" float8")
+			sel = append(sel, "CASE WHEN btrim(r."+f.Column+`) ~ '^-?[0-9]{1,12}(\.[0-9]*)?$' THEN btrim(r.`+f.Column+")::float8 END")
+		}
+	}
+	// The geometry: parsed (and transformed) in an inner query, shaped, and checked for
+	// validity there with one ST_IsValidDetail; the outer query repairs it when asked and
+	// finds the point that places it. Each added level of subquery cost a million-row
+	// import seconds, more than parsing the WKB twice does.
+	from := "import_raw r"
+	raw := "ST_GeomFromWKB(r.wkb, $1::int)"
+	if spec.SRID != 4326 {
+		from = "(SELECT r.*, ST_Transform(ST_GeomFromWKB(r.wkb, $1::int), 4326) AS g0 FROM import_raw r OFFSET 0) r"
+		raw = "r.g0"
+	}
+	shaped := "CASE WHEN ST_NumGeometries(" + raw + ") = 1 THEN ST_GeometryN(" + raw + ", 1) ELSE " + raw + " END"
+	fix := "ST_MakeValid(r.g)"
+	if il.polygon {
+		shaped = "ST_Multi(" + raw + ")"
+		fix = "ST_Multi(ST_CollectionExtract(" + fix + ", 3))"
+	}
+	inner := "(SELECT r.*, " + shaped + " AS g, (ST_IsValidDetail(" + shaped + ")).reason AS invalid FROM " + from + " OFFSET 0) r"
+	// The point a row is placed in its GRID by: itself, or a point on a polygon's surface.
+	point := "NULL::geometry"
+	if spec.Layer != model.LayerGrid {
+		point = `CASE WHEN ST_GeometryType(r.g) = 'ST_Point' THEN r.g
+  WHEN r.g IS NULL OR ST_IsEmpty(r.g) THEN NULL
+  WHEN r.invalid IS NULL THEN ST_PointOnSurface(r.g) WHEN $2::bool THEN ST_PointOnSurface(` + fix + `) END`
+	}
+	ddl := "CREATE TEMP TABLE import_rows (row int, " + strings.Join(defs, ", ") + ", geom geometry, invalid text, pt geometry) ON COMMIT DROP"
+	if _, err := tx.Exec(ctx, ddl); err != nil {
+		return wrap(err, "stage import")
+	}
+	ins := "INSERT INTO import_rows SELECT r.row, " + strings.Join(sel, ", ") + ", CASE WHEN r.invalid IS NOT NULL AND $2::bool THEN " + fix +
+		" ELSE r.g END, r.invalid, " + point + " FROM " + inner
+	if _, err := tx.Exec(ctx, ins, spec.SRID, spec.Repair); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (pgErr.Code == "XX000" || pgErr.Code == "22023") {
+			return model.Errorf(model.CodeBadGeometry, "the coordinates cannot be read or transformed from EPSG:%d: check -crs", spec.SRID)
+		}
+		return wrap(err, "stage import rows")
+	}
+	if _, err := tx.Exec(ctx, `CREATE INDEX ON import_rows (code); ANALYZE import_rows`); err != nil {
+		return wrap(err, "stage import")
+	}
+	if spec.Layer == model.LayerGrid {
+		return nil
+	}
+	// Rows are placed set-wise, into a table of their own (import_place): the points
+	// indexed, then each GRID's rows found through the index, one grid after another, so
+	// that PostGIS prepares each grid's polygon once (the grid comes first in ST_Covers
+	// for that reason). Probing the grids once per row costs six times as much, and
+	// updating import_rows in place rewrites every row.
+	const placeSQL = `CREATE INDEX ON import_rows USING gist (pt);
+CREATE TEMP TABLE import_grids ON COMMIT DROP AS SELECT id, code, geom FROM grids WHERE level = 'GRID' ORDER BY code;
+CREATE TEMP TABLE import_place ON COMMIT DROP AS
+SELECT DISTINCT ON (s.row) s.row, g.id AS grid_id, g.code AS in_grid, ST_Covers(g.geom, s.geom) AS covered
+FROM import_grids g JOIN import_rows s ON ST_Intersects(g.geom, s.pt) ORDER BY s.row, g.code;
+ANALYZE import_place`
+	if _, err := tx.Exec(ctx, placeSQL); err != nil {
+		return wrap(err, "place rows in grids")
+	}
+	return nil
+}
+
+// placement is where the first rows landed: the district's outline when there is one,
+// else China's extent (a grid import into an empty database).
+func placement(ctx context.Context, tx pgx.Tx) (Placement, error) {
+	const q = `
+WITH d AS (SELECT coalesce((SELECT geom FROM grids WHERE level = 'DISTRICT' ORDER BY code LIMIT 1),
+                           ST_MakeEnvelope(73, 18, 135, 54, 4326)) AS geom,
+                  EXISTS (SELECT 1 FROM grids WHERE level = 'DISTRICT') AS has),
+     s AS (SELECT r.geom, ST_GeomFromWKB(w.wkb) AS src FROM (SELECT row, geom FROM import_rows WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom) ORDER BY row LIMIT 1000) r
+           JOIN import_raw w ON w.row = r.row),
+     e AS (SELECT ST_SetSRID(ST_Centroid(ST_Extent(geom)::geometry), 4326) AS c, ST_Centroid(ST_Extent(src)::geometry) AS sc, count(*) AS n,
+                  count(*) FILTER (WHERE ST_Intersects(geom, (SELECT geom FROM d))) AS inside FROM s)
+SELECT d.has, ST_X(e.sc), ST_Y(e.sc), ST_X(e.c), ST_Y(e.c), e.inside, e.n,
+       ST_Distance(d.geom::geography, e.c::geography),
+       coalesce(degrees(ST_Azimuth(ST_ClosestPoint(d.geom, e.c), e.c)), 0)
+FROM d, e WHERE e.n > 0`
+	var p Placement
+	err := tx.QueryRow(ctx, q).Scan(&p.HasDistrict, &p.Sample[0], &p.Sample[1], &p.SampleWGS84[0], &p.SampleWGS84[1],
+		&p.Inside, &p.Sampled, &p.DistanceMeters, &p.BearingDegrees)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, nil
+	}
+	return p, wrap(err, "place the import")
+}
+
+// InDistrict reports whether a WGS84 point lies in the district (or China, without one).
+func (s *Store) InDistrict(ctx context.Context, lon, lat float64) (bool, error) {
+	const q = `SELECT ST_Intersects(coalesce((SELECT geom FROM grids WHERE level = 'DISTRICT' ORDER BY code LIMIT 1),
+                                   ST_MakeEnvelope(73, 18, 135, 54, 4326)), ST_SetSRID(ST_Point($1, $2), 4326))`
+	var in bool
+	err := s.pool.QueryRow(ctx, q, lon, lat).Scan(&in)
+	return in, wrap(err, "place a point")
+}
+
+// SRIDsPlacing are those of srids under which the point (x, y) lies in the district.
+func (s *Store) SRIDsPlacing(ctx context.Context, x, y float64, srids []int) ([]int, error) {
+	const q = `SELECT srid FROM unnest($3::int[]) AS srid
+WHERE EXISTS (SELECT 1 FROM spatial_ref_sys r WHERE r.srid = srid)
+  AND ST_Intersects(coalesce((SELECT geom FROM grids WHERE level = 'DISTRICT' ORDER BY code LIMIT 1), ST_MakeEnvelope(73, 18, 135, 54, 4326)),
+                    ST_Transform(ST_SetSRID(ST_Point($1, $2), srid), 4326))`
+	var out []int
+	for _, srid := range srids {
+		// One at a time: a point some systems cannot transform must not fail the others.
+		rows, err := s.pool.Query(ctx, q, x, y, []int{srid})
+		if err != nil {
+			return nil, wrap(err, "try systems")
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		if err == nil {
+			out = append(out, got...)
+		}
+	}
+	return out, nil
+}
+
+// KnownSRID reports whether PostGIS knows the EPSG code.
+func (s *Store) KnownSRID(ctx context.Context, srid int) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM spatial_ref_sys WHERE srid = $1)`, srid).Scan(&ok)
+	return ok, wrap(err, "look up the CRS")
+}
