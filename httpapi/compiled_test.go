@@ -114,7 +114,9 @@ func TestEverySchemaPathAnswersAsTheResolvers(t *testing.T) {
 		zooms:  []int{14},
 		// Cursors are signed per server (each has its own secret in this test), and the
 		// audit log grows between the two servers' answers (each request is in it).
-		skip: func(object, field string) bool { return field == "cursor" || field == "endCursor" || field == "auditLog" },
+		skip: func(object, field string) bool {
+			return field == "cursor" || field == "endCursor" || field == "auditLog"
+		},
 	}
 	probes, err := ps.probes(schema, schema.Query, 4)
 	if err != nil {
