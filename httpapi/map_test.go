@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -234,10 +235,126 @@ func TestMapPage(t *testing.T) {
 		if track.Points != want {
 			t.Errorf("the panel's track has %d points, want the %d of the worker's last day", track.Points, want)
 		}
+
+		// Day playback: the slider's time moves the marker to the worker's last
+		// position before it, as the database holds it.
+		b.wait(t, "the playback", `window.__gridhub.playback && window.__gridhub.playback.settled`)
+		slideTo := func(fraction float64) (at time.Time, marker [2]float64, clock string) {
+			t.Helper()
+			var box struct{ X, Y, W, H float64 }
+			b.eval(t, `(() => { const e = document.getElementById('playback-time'); e.scrollIntoView({ block: 'center' });
+				const r = e.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; })()`, &box)
+			before := ""
+			b.eval(t, `document.getElementById('playback-clock').textContent`, &before)
+			b.click(t, box.X+fraction*box.W, box.Y+box.H/2)
+			b.wait(t, "the playback clock to change", fmt.Sprintf(`document.getElementById('playback-clock').textContent !== %q`, before))
+			b.wait(t, "the playback marker", `window.__gridhub.playback.settled && window.__gridhub.playback.marker !== null`)
+			var p struct {
+				Time   time.Time
+				Clock  string
+				Marker [2]float64
+			}
+			b.eval(t, `window.__gridhub.playback`, &p)
+			var label string
+			b.eval(t, `document.getElementById('playback-clock').textContent`, &label)
+			if want := p.Time.In(model.Beijing).Format("15:04"); p.Clock != want || !strings.Contains(label, want+" 北京时间") {
+				t.Errorf("the slider's time %s shows as %q (%q), want %s Beijing time", p.Time, p.Clock, label, want)
+			}
+			var x, y float64
+			if err := a.db.Store.Pool().QueryRow(t.Context(), `SELECT ST_X(geom), ST_Y(geom) FROM worker_positions
+				WHERE worker_id = $1 AND at < $2 AND NOT jump ORDER BY at DESC LIMIT 1`, id, p.Time).Scan(&x, &y); err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(p.Marker[0]-x) > 1e-5 || math.Abs(p.Marker[1]-y) > 1e-5 {
+				t.Errorf("at %s the marker is at %v, the worker's last position before then at [%f %f]", p.Time, p.Marker, x, y)
+			}
+			return p.Time, p.Marker, p.Clock
+		}
+		// The seed's patrols run from about 9:00 and 14:30 for 90 minutes.
+		at1, m1, c1 := slideTo(10.0 / 24)
+		at2, m2, c2 := slideTo(15.5 / 24)
+		if !at2.After(at1) || m1 == m2 || c1 == c2 {
+			t.Errorf("moving the slider from %s (%s) to %s (%s) left the marker at %v and %v", c1, at1, c2, at2, m1, m2)
+		}
+		b.screenshot(t, shots, "6-playback")
+		var day string
+		b.eval(t, `(() => { const s = document.getElementById('playback-day'); s.value = '1'; s.dispatchEvent(new Event('change'));
+			return s.options[1].textContent; })()`, &day)
+		b.wait(t, "the day before", fmt.Sprintf(`window.__gridhub.playback.day === %q && window.__gridhub.playback.settled`, day))
+		var m3 [2]float64
+		b.eval(t, `window.__gridhub.playback.marker`, &m3)
+		if m3 == m2 {
+			t.Errorf("the day before at the same time puts the marker at the same place %v", m3)
+		}
+
 		b.do(t, "click the worker toggle", chromedp.Click(chromedp.CSS("#toggle-worker")))
 		b.wait(t, "workers to hide", `window.__gridhub.layers.worker.getVisible() === false`)
 	})
 	b.screenshot(t, shots, "6-worker")
+
+	t.Run("走访覆盖率 shades every GRID unit by its visit coverage, with a legend", func(t *testing.T) {
+		b.do(t, "click the coverage toggle", chromedp.Click(chromedp.CSS("#toggle-coverage")))
+		b.wait(t, "the coverage shading", `window.__gridhub.coverage.grids > 0`)
+		var g struct {
+			Grids struct {
+				Edges []struct {
+					Node struct {
+						Code          string
+						VisitCoverage *float64
+					}
+				}
+			}
+		}
+		a.data(`{ grids(level: GRID, first: 1000) { edges { node { code visitCoverage(days: 30) } } } }`, nil, &g)
+		var colors map[string]string
+		b.eval(t, `window.__gridhub.coverage.colors`, &colors)
+		if len(colors) != len(g.Grids.Edges) {
+			t.Errorf("%d grids shaded, GraphQL has %d", len(colors), len(g.Grids.Edges))
+		}
+		// The ramp of coverage.js: red below 60 %, then one colour a 10 % band, green from 90 %.
+		ramp := func(v *float64) string {
+			switch {
+			case v == nil:
+				return "#64748b"
+			case *v >= 0.9:
+				return "#16a34a"
+			case *v >= 0.8:
+				return "#84cc16"
+			case *v >= 0.7:
+				return "#facc15"
+			case *v >= 0.6:
+				return "#f97316"
+			}
+			return "#dc2626"
+		}
+		seen := map[string]int{}
+		for _, e := range g.Grids.Edges {
+			want := ramp(e.Node.VisitCoverage)
+			seen[want]++
+			if colors[e.Node.Code] != want {
+				t.Errorf("grid %s (coverage %v) shaded %s, want %s", e.Node.Code, e.Node.VisitCoverage, colors[e.Node.Code], want)
+			}
+		}
+		if len(seen) < 2 {
+			t.Errorf("every grid in one colour: %v", seen)
+		}
+		var legend []struct{ Color, Count string }
+		b.eval(t, `document.getElementById('coverage-legend').hidden ? null : [...document.querySelectorAll('#coverage-legend li')].map((li) =>
+			({ color: li.dataset.color, count: li.querySelector('.count').textContent }))`, &legend)
+		if len(legend) < 5 {
+			t.Fatalf("legend %+v", legend)
+		}
+		for _, l := range legend {
+			if fmt.Sprint(seen[l.Color]) != l.Count {
+				t.Errorf("legend says %s grids in %s, the data %d", l.Count, l.Color, seen[l.Color])
+			}
+		}
+		b.eval(t, fmt.Sprintf(`window.__gridhub.goTo(%f, %f, 13)`, 109.84, 40.65), nil)
+		b.waitRendered(t)
+		b.screenshot(t, shots, "7-coverage")
+		b.do(t, "click the coverage toggle", chromedp.Click(chromedp.CSS("#toggle-coverage")))
+		b.wait(t, "the shading to go", `window.__gridhub.coverage.on === false && document.getElementById('coverage-legend').hidden`)
+	})
 	if png, err := os.ReadFile(review); err == nil {
 		_ = os.WriteFile("/tmp/map.png", png, 0o644)
 	}

@@ -17,6 +17,8 @@ import { LAYERS, statusName } from './labels.js';
 import { makeLayers, OPEN, tileURL } from './layers.js';
 import { highlightStyle } from './styles.js';
 import { Panel } from './panel.js';
+import { Playback } from './playback.js';
+import { Coverage } from './coverage.js';
 import { Drill } from './drill.js';
 import { Counts } from './counts.js';
 import { setupSearch } from './search.js';
@@ -64,6 +66,7 @@ async function main() {
 
   const geojson = new GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
   const panel = new Panel({
+    playback: new Playback(map),
     onDrill: (code) => drill.to(code),
     onSelect: (id) => panel.show(id),
     onClose: () => {
@@ -77,9 +80,6 @@ async function main() {
       hook.shown = { node, legal };
       highlight.clear();
       if (node.geometry) highlight.addFeature(geojson.readFeature({ type: 'Feature', geometry: node.geometry, properties: {} }));
-      if (node.track && node.track.geometry) {
-        highlight.addFeature(geojson.readFeature({ type: 'Feature', geometry: node.track.geometry, properties: {} }));
-      }
     },
   });
   const link = readLink();
@@ -95,6 +95,7 @@ async function main() {
   hook.drill = (code) => drill.to(code);
 
   const layerList = buildLayerList(layers);
+  new Coverage(map);
   buildLegend();
   const counts = new Counts(map, (c) => layerList.update(c));
   counts.refresh();

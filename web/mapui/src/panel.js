@@ -3,13 +3,16 @@ import { gql, isAbort, latest } from './gql.js';
 import { clear, h, num, time } from './dom.js';
 import { CAMERA_STATUS, KIND, LAYERS, LEVEL, SOURCE, STATUS, statusName } from './labels.js';
 import { NEARBY_LEGAL, NODE, TRACK } from './queries.js';
+import { beijingDay } from './playback.js';
 
 const layerName = Object.fromEntries(LAYERS.map((l) => [l.layer, l.name]));
 
 export class Panel {
   // onDrill(code) drills into a grid unit; onSelect(id) opens another feature;
   // onShown(node) tells the page what is shown (to highlight it and for tests).
-  constructor({ onDrill, onSelect, onShown, onClose }) {
+  // playback (a Playback) gives a worker's panel its day playback.
+  constructor({ onDrill, onSelect, onShown, onClose, playback }) {
+    this.playback = playback;
     this.root = document.getElementById('panel');
     this.body = document.getElementById('panel-body');
     this.onDrill = onDrill;
@@ -23,12 +26,14 @@ export class Panel {
   }
 
   close() {
+    this.playback.clear();
     this.root.hidden = true;
     this.id = null;
   }
 
   async show(id) {
     this.id = id;
+    this.playback.clear();
     this.root.hidden = false;
     clear(this.body).append(h('div', { class: 'loading' }, '加载中…'));
     try {
@@ -90,6 +95,7 @@ export class Panel {
         ['编号', h('code', {}, n.code)], ['状态', n.onDuty ? '在岗' : '离岗'], ['最后定位', n.lastSeenAt ? time(n.lastSeenAt) : '—'],
         ['电话', n.phone || '—'], ['所属网格', this.gridLink(n.grid)],
         n.track ? ['巡查 ' + n.trackDay.label, `${(n.track.distanceMeters / 1000).toFixed(1)} 公里 · ${n.track.onDutyHours.toFixed(1)} 小时`] : null]),
+        n.track ? this.playback.element(n) : null,
         section('派遣事件', n.assignedIncidents.length, list(n.assignedIncidents, (i) =>
           [this.link(i.id, i.name), ' ', statusTag(STATUS[i.status], i.status), i.overdue ? h('span', { class: 'tag overdue' }, '已超期') : null], '—'))];
       case 'SERVICE_POINT': return [head, facts([
@@ -157,15 +163,6 @@ export class Panel {
     if (!g) return '—';
     return h('a', { href: '#', onclick: (e) => { e.preventDefault(); this.onDrill(g.code); } }, g.name);
   }
-}
-
-// beijingDay is the Beijing calendar day holding the time t: its bounds and its date.
-function beijingDay(t) {
-  const shift = 8 * 3600e3;
-  const d = new Date(new Date(t).getTime() + shift);
-  const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - shift;
-  const iso = (ms) => new Date(ms).toISOString();
-  return { from: iso(start), to: iso(start + 24 * 3600e3), label: `${d.getUTCMonth() + 1}月${d.getUTCDate()}日` };
 }
 
 function facts(rows) {

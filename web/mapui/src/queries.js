@@ -56,3 +56,6 @@ export const COUNTS = `query Counts($area: AreaInput) {
 export const INCIDENT_CHANGED = `subscription Live {
   incidentChanged { id code name status overdue category }
 }`;
+
+// Every GRID unit with its visit coverage over the last 30 days, for the shading.
+export const COVERAGE = `{ grids(level: GRID, first: 1000) { edges { node { code name geometry visitCoverage(days: 30) } } } }`;

@@ -208,3 +208,17 @@ function hexAlpha(hex, a) {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
 }
+
+// playbackStyle draws a worker's day in playback: the whole day faint, the part walked
+// by the slider's time bright, and where the worker was then.
+const playbackStyles = {
+  day: new Style({ stroke: new Stroke({ color: 'rgba(250, 204, 21, 0.45)', width: 3 }) }),
+  part: new Style({ stroke: new Stroke({ color: '#f97316', width: 4 }) }),
+  marker: new Style({
+    image: new Circle({ radius: 8, fill: new Fill({ color: '#f97316' }), stroke: new Stroke({ color: '#fff7ed', width: 3 }) }),
+    zIndex: 2,
+  }),
+};
+export function playbackStyle(f) {
+  return playbackStyles[f.get('role')];
+}
