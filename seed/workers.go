@@ -18,8 +18,8 @@ import (
 // the district does not change with it.
 
 const (
-	// patrolDays of history keep the demo's positions modest (~0.3 million points).
-	patrolDays     = 3
+	// patrolDays of history, as the district keeps a week of patrols (~0.7 million points).
+	patrolDays     = 7
 	patrolEvery    = 30 * time.Second
 	patrolStint    = 90 * time.Minute
 	secondWorkerAt = 80 // quads: larger grids get a second worker
