@@ -14,7 +14,7 @@ import (
 )
 
 // TestMapPageUnderARole opens the map as the public (the anonymous role here), which may
-// not read cameras, then enters the command centre's key: the page must say which layers
+// not read cameras (nor visits, so no coverage shading), then enters the command centre's key: the page must say which layers
 // are closed to it and, with the key, fetch tiles and data under the stronger role.
 func TestMapPageUnderARole(t *testing.T) {
 	a := mapAPI(t)
@@ -39,6 +39,12 @@ func TestMapPageUnderARole(t *testing.T) {
 	b.do(t, "show cameras", chromedp.Click(chromedp.CSS("#toggle-camera")))
 	b.wait(t, "the camera layer to be marked closed", `document.getElementById('toggle-camera').disabled === true &&
 		document.getElementById('count-camera').textContent === '无权限'`)
+
+	// The public never sees visits: the coverage shading says so and shades nothing.
+	b.do(t, "shade by visit coverage", chromedp.Click(chromedp.CSS("#toggle-coverage")))
+	b.wait(t, "the coverage legend to say it is closed", `document.getElementById('coverage-legend').textContent === '当前身份无权查看走访覆盖率' &&
+		window.__gridhub.coverage.grids === 0`)
+	b.do(t, "stop shading", chromedp.Click(chromedp.CSS("#toggle-coverage")))
 
 	b.do(t, "enter the command centre's key", chromedp.Click(chromedp.CSS("#credential")),
 		chromedp.SendKeys(chromedp.CSS("#credential-input"), auth.DemoKeys[0].Key+"\r"))

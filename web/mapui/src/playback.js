@@ -79,12 +79,22 @@ export class Playback {
         : '当日无定位';
       this.draw(track && track.geometry, null, null);
     };
-    const move = async () => {
-      const seq = ++state.seq;
+    // While the slider is dragged one step is asked at a time, then the latest position
+    // of the slider: the marker follows without a request for every pixel.
+    let busy = false;
+    let again = false;
+    // The slider's time, shown at once as it moves.
+    const time = () => {
       const at = state.day.start + Number(slider.value) * STEP * 1000;
       const text = at >= state.day.start + 24 * HOUR ? '24:00' : clock(at);
       label.textContent = `${text} 北京时间`;
       hook.playback = { ...hook.playback, day: state.day.label, time: new Date(at).toISOString(), clock: text, settled: false };
+      return at;
+    };
+    // fetchStep moves the marker to the slider's time.
+    const fetchStep = async () => {
+      const seq = ++state.seq;
+      const at = time();
       if (!state.track || !state.track.points) {
         this.draw(null, null, null);
         where.textContent = '';
@@ -105,12 +115,30 @@ export class Playback {
       const p = lastPoint(part && part.geometry);
       this.draw(state.track.geometry, part && part.geometry, p);
       where.textContent = p ? `已巡查 ${(part.distanceMeters / 1000).toFixed(1)} 公里` : '此时尚无轨迹';
-      hook.playback = { ...hook.playback, marker: p, settled: true };
+      hook.playback = { ...hook.playback, marker: p, settled: !again };
+    };
+    const move = async () => {
+      time();
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      try {
+        await fetchStep();
+      } finally {
+        busy = false;
+      }
+      if (again) {
+        again = false;
+        move();
+      }
     };
     select.addEventListener('change', async () => {
       const day = days[Number(select.value)];
       state.day = day;
       state.seq++;
+      time();
       summary.textContent = '加载中…';
       try {
         const data = await this.loadDay(state.id, day);
