@@ -276,6 +276,7 @@ func TestMapPage(t *testing.T) {
 		if !at2.After(at1) || m1 == m2 || c1 == c2 {
 			t.Errorf("moving the slider from %s (%s) to %s (%s) left the marker at %v and %v", c1, at1, c2, at2, m1, m2)
 		}
+		b.wait(t, "the map to follow the marker", `!window.__gridhub.map.getView().getAnimating() && window.__gridhub.rendered`)
 		b.screenshot(t, shots, "6-playback")
 		var day string
 		b.eval(t, `(() => { const s = document.getElementById('playback-day'); s.value = '1'; s.dispatchEvent(new Event('change'));

@@ -5,6 +5,7 @@
 import VectorLayer from 'ol/layer/Vector';
 import VectorSource from 'ol/source/Vector';
 import GeoJSON from 'ol/format/GeoJSON';
+import { containsCoordinate } from 'ol/extent';
 import { gql, isAbort, latest } from './gql.js';
 import { h } from './dom.js';
 import { TRACK } from './queries.js';
@@ -43,6 +44,7 @@ function lastPoint(g) {
 
 export class Playback {
   constructor(map) {
+    this.map = map;
     this.source = new VectorSource();
     map.addLayer(new VectorLayer({ source: this.source, style: playbackStyle, zIndex: 31 }));
     this.loadDay = latest((signal, id, day) => gql(TRACK, { id, from: day.from, to: day.to }, signal));
@@ -168,6 +170,11 @@ export class Playback {
     };
     add(day, 'day');
     add(part, 'part');
-    if (point) add({ type: 'Point', coordinates: point }, 'marker');
+    if (!point) return;
+    add({ type: 'Point', coordinates: point }, 'marker');
+    // The map follows the marker when it walks out of view.
+    const view = this.map.getView();
+    const at = this.source.getFeatures().find((f) => f.get('role') === 'marker').getGeometry().getCoordinates();
+    if (!containsCoordinate(view.calculateExtent(this.map.getSize()), at)) view.animate({ center: at, duration: 250 });
   }
 }
