@@ -152,6 +152,25 @@ func (l *Loaders) Feature(ctx context.Context, layer model.Layer, id int64) (mod
 	return l.featuresOf(layer).Load(ctx, id)
 }
 
+// FeatureNow is Feature for a root field or argument: no other key of its level will
+// come, so the statement runs at once rather than after the batch's idle gap (node(id:)
+// took 2.7 ms, 2 of them waiting).
+func (l *Loaders) FeatureNow(ctx context.Context, layer model.Layer, id int64) (model.Feature, error) {
+	return now(l, l.featuresOf(layer), ctx, id)
+}
+
+// GridByCodeNow is GridByCode at once, as FeatureNow.
+func (l *Loaders) GridByCodeNow(ctx context.Context, code string) (*model.Grid, error) {
+	return now(l, l.gridsByCode(), ctx, code)
+}
+
+// now loads key as a level of its own, which runs as soon as it is started.
+func now[K comparable, V any](l *Loaders, ld *loader[K, V], ctx context.Context, key K) (V, error) {
+	var th func() (V, error)
+	l.Level(func() { th = ld.Thunk(ctx, key) })
+	return th()
+}
+
 // FeatureThunk starts loading a feature and returns a function that waits for it;
 // starting many before waiting puts them in one batch per layer.
 func (l *Loaders) FeatureThunk(ctx context.Context, layer model.Layer, id int64) func() (model.Feature, error) {

@@ -54,7 +54,7 @@ func (r *Resolver) area(ctx context.Context, in *graph.AreaInput) (*geo.Area, er
 		return nil, err
 	}
 	if a.Kind == geo.AreaGrid {
-		g, err := loaders.For(ctx).GridByCode(ctx, a.GridCode)
+		g, err := loaders.For(ctx).GridByCodeNow(ctx, a.GridCode)
 		if err != nil {
 			return nil, err
 		}

@@ -20,7 +20,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 	if !ok || !visible(ctx, l) {
 		return nil, nil
 	}
-	f, err := loaders.For(ctx).Feature(ctx, l, n)
+	f, err := loaders.For(ctx).FeatureNow(ctx, l, n)
 	if f == nil || err != nil {
 		return nil, err
 	}

@@ -57,7 +57,7 @@ func (r *queryResolver) Grid(ctx context.Context, code string) (*model.Grid, err
 	if len(code) > 32 {
 		return nil, nil
 	}
-	g, err := loaders.For(ctx).GridByCode(ctx, code)
+	g, err := loaders.For(ctx).GridByCodeNow(ctx, code)
 	if g != nil {
 		prefetchOne(ctx, g)
 	}

@@ -182,7 +182,7 @@ func (r *queryResolver) SuggestAssignees(ctx context.Context, incidentID string,
 	if err := readable(ctx, nil, model.LayerIncident, model.LayerWorker); err != nil {
 		return nil, err
 	}
-	if inc, err := loaders.For(ctx).Feature(ctx, model.LayerIncident, id); err != nil {
+	if inc, err := loaders.For(ctx).FeatureNow(ctx, model.LayerIncident, id); err != nil {
 		return nil, err
 	} else if inc == nil {
 		return nil, errNoIncident
