@@ -1,0 +1,175 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"gridhub/auth"
+	"gridhub/internal/testdb"
+	"gridhub/seed"
+	"gridhub/store"
+)
+
+// importAPI is the demo district in a schema of its own (imports write), served with
+// callers without a credential acting as the command centre, and a street office's key.
+func importAPI(t *testing.T) (*api, string) {
+	t.Helper()
+	db := testdb.New(t, func(o *store.Options) { o.Now = func() time.Time { return testClock } })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if _, err := seed.Run(ctx, db.Store, seed.Options{Scale: 1, Reference: testdb.Reference}); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	h, done := New(db.Store, testConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { srv.Close(); done() })
+	key, prefix, hash := auth.NewKey()
+	fence := "150203002"
+	if _, err := db.Store.CreateKey(ctx, store.APIKey{Prefix: prefix, Hash: hash, Name: "测试·street_office", Role: "street_office", FenceCode: &fence}); err != nil {
+		t.Fatal(err)
+	}
+	return &api{t: t, srv: srv, db: db}, key
+}
+
+type importAnswer struct {
+	status int
+	report importReport
+	errors []gqlError
+}
+
+// upload posts a file to /import as a multipart form.
+func (a *api) upload(t *testing.T, key, query, filename string, body []byte) importAnswer {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, err := mw.CreateFormFile("file", filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(body)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/import?"+query, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	ans := importAnswer{status: resp.StatusCode}
+	var v struct {
+		Errors []gqlError `json:"errors"`
+	}
+	if resp.StatusCode == http.StatusOK {
+		err = json.Unmarshal(raw, &ans.report)
+	} else {
+		err = json.Unmarshal(raw, &v)
+	}
+	if err != nil {
+		t.Fatalf("POST /import?%s: %d %s", query, resp.StatusCode, raw)
+	}
+	ans.errors = v.Errors
+	return ans
+}
+
+// servicePoints is a GeoJSON of service points at the given places.
+func servicePoints(prefix string, at ...[2]float64) []byte {
+	var f []string
+	for i, p := range at {
+		f = append(f, fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%f,%f]},"properties":{"sourceId":"%s-%d","name":"调解室%d","kind":"MEDIATION"}}`, p[0], p[1], prefix, i, i))
+	}
+	return []byte(`{"type":"FeatureCollection","features":[` + strings.Join(f, ",") + `]}`)
+}
+
+func TestImportOverHTTP(t *testing.T) {
+	a, streetKey := importAPI(t)
+	var lon, lat float64
+	if err := a.db.Store.Pool().QueryRow(context.Background(),
+		`SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids ORDER BY length(code) DESC, code LIMIT 1) g`).Scan(&lon, &lat); err != nil {
+		t.Fatal(err)
+	}
+	before := a.scalar(`SELECT count(*) FROM service_points`)
+
+	t.Run("a dry run writes nothing and returns the problems", func(t *testing.T) {
+		file := servicePoints("dry", [2]float64{lon, lat}, [2]float64{lon, lat}, [2]float64{lon, lat}, [2]float64{lon + 0.3, lat})
+		ans := a.upload(t, "", "layer=SERVICE_POINT&dryRun=1", "点位.geojson", file)
+		if ans.status != http.StatusOK {
+			t.Fatalf("status %d, errors %v", ans.status, ans.errors)
+		}
+		r := ans.report
+		if r.Written || r.Rows != 4 || r.Errors == 0 || len(r.Problems) == 0 {
+			t.Fatalf("report %+v: want 4 rows read, problems, nothing written", r)
+		}
+		var fc struct {
+			Type     string            `json:"type"`
+			Features []json.RawMessage `json:"features"`
+		}
+		if err := json.Unmarshal(r.Locations, &fc); err != nil || fc.Type != "FeatureCollection" || len(fc.Features) == 0 {
+			t.Fatalf("locations %s: want a FeatureCollection of the problems' places (%v)", r.Locations, err)
+		}
+		if got := a.scalar(`SELECT count(*) FROM service_points`); got != before {
+			t.Fatalf("%d service points after a dry run, want %d", got, before)
+		}
+	})
+
+	t.Run("a clean dry run counts and writes nothing", func(t *testing.T) {
+		ans := a.upload(t, "", "layer=SERVICE_POINT&dryRun=1", "points.geojson", servicePoints("new", [2]float64{lon, lat}, [2]float64{lon, lat}))
+		if r := ans.report; ans.status != http.StatusOK || r.Errors != 0 || r.Inserted != 2 || r.Written {
+			t.Fatalf("status %d, report %+v, errors %v: want 2 to insert, nothing written", ans.status, r, ans.errors)
+		}
+		if got := a.scalar(`SELECT count(*) FROM service_points`); got != before {
+			t.Fatalf("%d service points after a dry run, want %d", got, before)
+		}
+	})
+
+	t.Run("a commit writes", func(t *testing.T) {
+		ans := a.upload(t, "", "layer=SERVICE_POINT&dryRun=0", "points.geojson", servicePoints("new", [2]float64{lon, lat}, [2]float64{lon, lat}))
+		if r := ans.report; ans.status != http.StatusOK || r.Errors != 0 || r.Inserted != 2 || !r.Written {
+			t.Fatalf("status %d, report %+v, errors %v: want 2 inserted", ans.status, r, ans.errors)
+		}
+		if got := a.scalar(`SELECT count(*) FROM service_points`); got != before+2 {
+			t.Fatalf("%d service points after the import, want %d", got, before+2)
+		}
+		again := a.upload(t, "", "layer=SERVICE_POINT&dryRun=0", "points.geojson", servicePoints("new", [2]float64{lon, lat}, [2]float64{lon, lat}))
+		if r := again.report; r.Inserted+r.Updated != 0 || r.Unchanged != 2 {
+			t.Fatalf("re-import: %+v, want nothing changed", r)
+		}
+	})
+
+	t.Run("a street office may not import", func(t *testing.T) {
+		ans := a.upload(t, streetKey, "layer=SERVICE_POINT&dryRun=1", "points.geojson", servicePoints("so", [2]float64{lon, lat}))
+		if ans.status != http.StatusForbidden || len(ans.errors) != 1 || ans.errors[0].code() != "FORBIDDEN" {
+			t.Fatalf("status %d, errors %v: want 403 FORBIDDEN", ans.status, ans.errors)
+		}
+	})
+
+	t.Run("bad input is coded", func(t *testing.T) {
+		for _, c := range []struct{ query, name, body string }{
+			{"layer=NOPE", "a.geojson", `{}`},
+			{"layer=INCIDENT", "a.geojson", `{}`},
+			{"layer=CAMERA&dryRun=maybe", "a.geojson", `{}`},
+			{"layer=CAMERA", "a.exe", `{}`},
+			{"layer=CAMERA", "a.geojson", `{"type":`},
+			{"layer=CAMERA", "a.zip", `not a zip`},
+			{"layer=CAMERA&crs=EPSG:999999", "a.geojson", `{"type":"FeatureCollection","features":[]}`},
+		} {
+			ans := a.upload(t, "", c.query, c.name, []byte(c.body))
+			if ans.status != http.StatusBadRequest || len(ans.errors) != 1 || ans.errors[0].code() != "BAD_INPUT" {
+				t.Errorf("%s %s: status %d, errors %v: want 400 BAD_INPUT", c.query, c.name, ans.status, ans.errors)
+			}
+		}
+	})
+}
