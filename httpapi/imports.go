@@ -70,15 +70,25 @@ type importProblem struct {
 	Warning bool   `json:"warning"`
 }
 
-// ServeHTTP answers POST /import?layer=L&dryRun=1|0[&crs=…][&prune=1][&repair=1][&tolerance=m²]
-// with the file as a multipart "file" part, or as the raw body named by ?filename=.
+// ServeHTTP answers GET /import (may this caller import, and what) and POST /import.
 func (h *importHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p := auth.From(ctx)
+	p := auth.From(r.Context())
 	if p == nil || p.Role == nil || !p.Role.Import || p.FenceCode != "" || p.FencePolygon != nil {
 		refuse(w, r, http.StatusForbidden, 0, model.CodeForbidden, "this key's role may not import data")
 		return
 	}
+	if r.Method == http.MethodGet {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"layers": store.ImportLayers, "formats": importFormats, "maxBytes": h.maxBytes})
+		return
+	}
+	h.post(w, r, p)
+}
+
+// post answers POST /import?layer=L&dryRun=1|0[&crs=…][&prune=1][&repair=1][&tolerance=m²]
+// with the file as a multipart "file" part, or as the raw body named by ?filename=.
+func (h *importHandler) post(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	ctx := r.Context()
 	q := r.URL.Query()
 	o := importer.Options{Layer: model.Layer(strings.ToUpper(q.Get("layer"))), CRS: q.Get("crs"), Tolerance: 1}
 	if !o.Layer.IsValid() {
