@@ -26,7 +26,7 @@ import (
 
 // importAPI is the demo district in a schema of its own (imports write), served with
 // callers without a credential acting as the command centre, and a street office's key.
-func importAPI(t *testing.T) (*api, string) {
+func importAPI(t testing.TB) (*api, string) {
 	t.Helper()
 	db := testdb.New(t, func(o *store.Options) { o.Now = func() time.Time { return testClock } })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -157,6 +157,33 @@ func TestImportOverHTTP(t *testing.T) {
 		ans := a.upload(t, streetKey, "layer=SERVICE_POINT&dryRun=1", "points.geojson", servicePoints("so", [2]float64{lon, lat}))
 		if ans.status != http.StatusForbidden || len(ans.errors) != 1 || ans.errors[0].code() != "FORBIDDEN" {
 			t.Fatalf("status %d, errors %v: want 403 FORBIDDEN", ans.status, ans.errors)
+		}
+	})
+
+	t.Run("a raw body named by ?filename", func(t *testing.T) {
+		resp, err := http.Post(a.srv.URL+"/import?layer=SERVICE_POINT&dryRun=1&filename=p.geojson", "application/geo+json",
+			bytes.NewReader(servicePoints("new", [2]float64{lon, lat}, [2]float64{lon, lat})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r importReport
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || resp.StatusCode != http.StatusOK || r.Unchanged != 2 {
+			t.Fatalf("status %d, report %+v (%v): want the 2 points found unchanged", resp.StatusCode, r, err)
+		}
+	})
+
+	t.Run("a file past the cap is refused", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.MaxImportBytes = 1 << 10
+		h, done := New(a.db.Store, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		srv := httptest.NewServer(h)
+		defer func() { srv.Close(); done() }()
+		small := &api{t: t, srv: srv, db: a.db}
+		big := servicePoints("big", make([][2]float64, 40)...)
+		ans := small.upload(t, "", "layer=SERVICE_POINT&dryRun=1", "big.geojson", big)
+		if ans.status != http.StatusRequestEntityTooLarge || len(ans.errors) != 1 || ans.errors[0].code() != "BAD_INPUT" {
+			t.Fatalf("status %d, errors %v: want 413 BAD_INPUT", ans.status, ans.errors)
 		}
 	})
 
