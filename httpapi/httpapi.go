@@ -126,7 +126,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (http.Handler, func()) {
 	if im.maxBytes <= 0 {
 		im.maxBytes = DefaultMaxImportBytes
 	}
-	mux.Handle("POST /import", authenticated(im))
+	mux.Handle("POST /import", authenticated(au.httpAudited("IMPORT", im)))
 	mux.Handle("GET /import", authenticated(im))
 	mux.Handle("/map/", mapui.Handler(mapui.Options{Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, ClusterBelow: cfg.TileClusterBelow}))
 	mux.Handle("/", graphiql.Handler())

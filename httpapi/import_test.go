@@ -27,6 +27,12 @@ import (
 // importAPI is the demo district in a schema of its own (imports write), served with
 // callers without a credential acting as the command centre, and a street office's key.
 func importAPI(t testing.TB) (*api, string) {
+	a, keys := importAPIKeys(t)
+	return a, keys["street_office"]
+}
+
+// importAPIKeys is importAPI with a key of each of the command centre and a street office.
+func importAPIKeys(t testing.TB) (*api, map[string]string) {
 	t.Helper()
 	db := testdb.New(t, func(o *store.Options) { o.Now = func() time.Time { return testClock } })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -37,12 +43,20 @@ func importAPI(t testing.TB) (*api, string) {
 	h, done := New(db.Store, testConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); done() })
-	key, prefix, hash := auth.NewKey()
-	fence := "150203002"
-	if _, err := db.Store.CreateKey(ctx, store.APIKey{Prefix: prefix, Hash: hash, Name: "测试·street_office", Role: "street_office", FenceCode: &fence}); err != nil {
-		t.Fatal(err)
+	keys := map[string]string{}
+	for _, role := range []string{"command_center", "street_office"} {
+		key, prefix, hash := auth.NewKey()
+		k := store.APIKey{Prefix: prefix, Hash: hash, Name: "测试·" + role, Role: role}
+		if role == "street_office" {
+			fence := "150203002"
+			k.FenceCode = &fence
+		}
+		if _, err := db.Store.CreateKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		keys[role] = key
 	}
-	return &api{t: t, srv: srv, db: db}, key
+	return &api{t: t, srv: srv, db: db}, keys
 }
 
 type importAnswer struct {
@@ -99,7 +113,8 @@ func servicePoints(prefix string, at ...[2]float64) []byte {
 }
 
 func TestImportOverHTTP(t *testing.T) {
-	a, streetKey := importAPI(t)
+	a, keys := importAPIKeys(t)
+	streetKey := keys["street_office"]
 	var lon, lat float64
 	if err := a.db.Store.Pool().QueryRow(context.Background(),
 		`SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids ORDER BY length(code) DESC, code LIMIT 1) g`).Scan(&lon, &lat); err != nil {
@@ -153,6 +168,24 @@ func TestImportOverHTTP(t *testing.T) {
 		}
 	})
 
+	t.Run("a key's import is in the audit log", func(t *testing.T) {
+		ans := a.upload(t, keys["command_center"], "layer=SERVICE_POINT&dryRun=1", "points.geojson", servicePoints("new", [2]float64{lon, lat}))
+		if ans.status != http.StatusOK {
+			t.Fatalf("status %d, errors %v", ans.status, ans.errors)
+		}
+		// Entries are written in batches, off the request path.
+		for i := 0; ; i++ {
+			n := a.scalar(`SELECT count(*) FROM audit_log WHERE operation = 'IMPORT /import' AND role = 'command_center' AND layers = '{SERVICE_POINT}' AND outcome = 'ok'`)
+			if n == 1 {
+				break
+			}
+			if i == 100 {
+				t.Fatalf("%d audit entries of the command centre's import, want 1", n)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
+
 	t.Run("a street office may not import", func(t *testing.T) {
 		ans := a.upload(t, streetKey, "layer=SERVICE_POINT&dryRun=1", "points.geojson", servicePoints("so", [2]float64{lon, lat}))
 		if ans.status != http.StatusForbidden || len(ans.errors) != 1 || ans.errors[0].code() != "FORBIDDEN" {
@@ -184,6 +217,16 @@ func TestImportOverHTTP(t *testing.T) {
 		ans := small.upload(t, "", "layer=SERVICE_POINT&dryRun=1", "big.geojson", big)
 		if ans.status != http.StatusRequestEntityTooLarge || len(ans.errors) != 1 || ans.errors[0].code() != "BAD_INPUT" {
 			t.Fatalf("status %d, errors %v: want 413 BAD_INPUT", ans.status, ans.errors)
+		}
+		// Sent without a length (chunked): cut off while it is read.
+		resp, err := http.Post(srv.URL+"/import?layer=SERVICE_POINT&filename=big.geojson", "application/geo+json", io.MultiReader(bytes.NewReader(big)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v struct{ Errors []gqlError }
+		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusRequestEntityTooLarge || len(v.Errors) != 1 || v.Errors[0].code() != "BAD_INPUT" {
+			t.Fatalf("chunked: status %d, errors %v (%v): want 413 BAD_INPUT", resp.StatusCode, v.Errors, err)
 		}
 	})
 

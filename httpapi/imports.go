@@ -114,6 +114,8 @@ func (h *importHandler) post(w http.ResponseWriter, r *http.Request, p *auth.Pri
 			return
 		}
 	}
+	// The audit log names the layer written (or checked, on a dry run).
+	auth.Touch(ctx, "", o.Layer)
 	if r.ContentLength > h.maxBytes {
 		refuse(w, r, http.StatusRequestEntityTooLarge, 0, model.CodeBadInput, fmt.Sprintf("the file is larger than %d MB", h.maxBytes>>20))
 		return
@@ -270,7 +272,8 @@ func unzipOne(zf *zip.File, out string) error {
 func bodyError(err error) error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return model.Errorf(model.CodeBadInput, "the file is larger than %d MB", tooLarge.Limit>>20)
+		// Both: the coded error says what to show, the cause which status.
+		return fmt.Errorf("%w%w", model.Errorf(model.CodeBadInput, "the file is larger than %d MB", tooLarge.Limit>>20), err)
 	}
 	return model.Errorf(model.CodeBadInput, "the upload was cut off")
 }
@@ -281,7 +284,7 @@ func (h *importHandler) fail(w http.ResponseWriter, r *http.Request, err error) 
 	switch {
 	case errors.As(err, &coded):
 		status := http.StatusBadRequest
-		if strings.Contains(coded.Message, "larger than") {
+		if errors.As(err, new(*http.MaxBytesError)) {
 			status = http.StatusRequestEntityTooLarge
 		}
 		refuse(w, r, status, 0, coded.Code, coded.Message)
