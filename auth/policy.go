@@ -52,6 +52,9 @@ type Role struct {
 	Complexity    int                      `yaml:"complexity"`
 	Introspection bool                     `yaml:"introspection"`
 	Audit         bool                     `yaml:"audit"`
+	// Import: the role may load files into the layers through POST /import. An import
+	// writes the whole district, so the role may have no fence.
+	Import bool `yaml:"import"`
 	// Worker: each key is a grid worker's own (keys create --worker), fenced to the
 	// community of the worker's main grid; the worker mutations act as that worker.
 	Worker bool `yaml:"worker"`
@@ -161,6 +164,9 @@ func (r *Role) check() error {
 	r.Unrestricted = len(r.Layers) == len(model.Layers) && len(r.Fields) == 0 && len(r.Allow) == 0 && len(r.Coarsen) == 0
 	if err := r.readFence(); err != nil {
 		return err
+	}
+	if r.Import && (r.FenceFromKey || r.FencePolygon != nil || r.FenceCode != "") {
+		return fmt.Errorf("import: a role that imports writes the whole district: it may have no fence")
 	}
 	if r.Worker && !r.FenceFromKey {
 		return fmt.Errorf("worker: a worker's key is fenced to its community: the fence must be \"key\"")

@@ -35,6 +35,8 @@ type Config struct {
 	RequestTimeout time.Duration
 	// MaxBodyBytes is the largest request body.
 	MaxBodyBytes int64
+	// MaxImportBytes is the largest file POST /import takes (0: DefaultMaxImportBytes).
+	MaxImportBytes int64
 	// ComplexityLimit is the query cost allowed a caller without a role.
 	ComplexityLimit int
 	// ExecBudget is the total query cost executing at once; 0 is no limit.
@@ -120,6 +122,12 @@ func New(st *store.Store, cfg Config, log *slog.Logger) (http.Handler, func()) {
 	og := authenticated(au.ogcAudited(ogc.New(st, log, baseURL)))
 	mux.Handle(ogc.Prefix, og)
 	mux.Handle(ogc.Prefix+"/", og)
+	im := &importHandler{st: st, log: log, maxBytes: cfg.MaxImportBytes}
+	if im.maxBytes <= 0 {
+		im.maxBytes = DefaultMaxImportBytes
+	}
+	mux.Handle("POST /import", authenticated(au.httpAudited("IMPORT", im)))
+	mux.Handle("GET /import", authenticated(im))
 	mux.Handle("/map/", mapui.Handler(mapui.Options{Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, ClusterBelow: cfg.TileClusterBelow}))
 	mux.Handle("/", graphiql.Handler())
 

@@ -35,6 +35,12 @@ func TestMapPageUnderARole(t *testing.T) {
 	b.do(t, "open /map", chromedp.Navigate(srv.URL+"/map/"))
 	b.wait(t, "the district", `document.querySelector('#breadcrumb .current[data-level="DISTRICT"]') !== null`)
 	b.waitRendered(t)
+	b.wait(t, "the page to learn the public may not import", `window.__gridhub.importAllowed === false`)
+	var importHidden bool
+	b.eval(t, `document.getElementById('import-section').hidden`, &importHidden)
+	if !importHidden {
+		t.Error("the public is offered the 数据导入 section")
+	}
 
 	b.do(t, "show cameras", chromedp.Click(chromedp.CSS("#toggle-camera")))
 	b.wait(t, "the camera layer to be marked closed", `document.getElementById('toggle-camera').disabled === true &&
@@ -54,6 +60,7 @@ func TestMapPageUnderARole(t *testing.T) {
 	b.do(t, "show cameras", chromedp.Click(chromedp.CSS("#toggle-camera")))
 	b.wait(t, "camera features", `window.__gridhub.rendered && window.__gridhub.counts.camera > 0`)
 	b.wait(t, "live updates under the key", `window.__gridhub.live === true`)
+	b.wait(t, "the command centre's 数据导入 section", `document.getElementById('import-section').hidden === false`)
 
 	var forbidden []string
 	for _, e := range b.errors() {

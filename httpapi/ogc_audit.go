@@ -11,7 +11,11 @@ import (
 // ogcAudited records every OGC API request made with a key or token, as GraphQL's
 // operations are: the path as the operation, a hash of the query (without api_key), the
 // layers and area read, and the status when it was not 200.
-func (a *auditor) ogcAudited(next http.Handler) http.Handler {
+func (a *auditor) ogcAudited(next http.Handler) http.Handler { return a.httpAudited("OGC", next) }
+
+// httpAudited records the requests of a route outside GraphQL made with a key or token,
+// named label and the path (an import: "IMPORT /import", with its layer and dryRun).
+func (a *auditor) httpAudited(label string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := auth.From(r.Context())
 		if !audited(p) {
@@ -24,7 +28,7 @@ func (a *auditor) ogcAudited(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r.WithContext(auth.WithTouched(r.Context(), touched)))
 		q := r.URL.Query()
 		q.Del("api_key")
-		e := entry(p, start, "OGC "+r.URL.Path, []byte(q.Encode()), touched, sw.bytes)
+		e := entry(p, start, label+" "+r.URL.Path, []byte(q.Encode()), touched, sw.bytes)
 		if sw.status != 0 && sw.status != http.StatusOK {
 			e.Outcome = "HTTP " + strconv.Itoa(sw.status)
 		}

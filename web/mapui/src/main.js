@@ -30,6 +30,7 @@ import { showError, tick, toast } from './notify.js';
 import { readLink, writeLink } from './link.js';
 import { setupCredential } from './auth.js';
 import { setupTooltip } from './tooltip.js';
+import { setupImport } from './imports.js';
 
 // Which feature a click means when several are under the pointer: points before
 // polygons, incidents first.
@@ -143,6 +144,7 @@ async function main() {
   });
 
   setupCredential();
+  setupImport(map, { layers, onWritten: () => { counts.refresh(); loadHeader(); } });
   setupSearch({ onPick: (code) => drill.to(code).then((g) => g && panel.show(g.id)), onError: showError });
 
   // Live updates reload the incident tiles under a new URL (the browser may keep the

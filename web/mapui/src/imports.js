@@ -1,0 +1,121 @@
+// 数据导入: for roles that may import (GET /import answers 200), a file is checked on
+// the server (预检: the same importer as `gridhub import -dry-run`), its problems listed
+// and drawn on the map, then written (导入). Other roles never see the section.
+import VectorLayer from 'ol/layer/Vector';
+import VectorSource from 'ol/source/Vector';
+import GeoJSON from 'ol/format/GeoJSON';
+import { Circle, Fill, Stroke, Style } from 'ol/style';
+import { authHeaders } from './auth.js';
+import { tileURL } from './layers.js';
+import { clear, h, num } from './dom.js';
+import { hook } from './hooks.js';
+
+const geojson = new GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
+const LAYER_NAMES = { GRID: '网格', BUILDING: '楼栋', CAMERA: '摄像头', SERVICE_POINT: '服务点位' };
+const TILE_KEYS = { GRID: 'grid', BUILDING: 'building', CAMERA: 'camera', SERVICE_POINT: 'service_point' };
+const problemStyle = new Style({
+  image: new Circle({ radius: 7, fill: new Fill({ color: 'rgba(255,45,45,.35)' }), stroke: new Stroke({ color: '#ff2d2d', width: 2 }) }),
+  stroke: new Stroke({ color: '#ff2d2d', width: 2, lineDash: [6, 4] }),
+  fill: new Fill({ color: 'rgba(255,45,45,.2)' }),
+});
+const SHOWN = 20;
+
+export async function setupImport(map, { layers, onWritten }) {
+  const section = document.getElementById('import-section');
+  let info = null;
+  try {
+    const res = await fetch('/import', { headers: { Accept: 'application/json', ...authHeaders() } });
+    if (res.ok) info = await res.json();
+  } catch (e) {
+    // No section when the server cannot say.
+  }
+  hook.importAllowed = info !== null;
+  if (!info) return;
+  const source = new VectorSource();
+  map.addLayer(new VectorLayer({ source, style: problemStyle, zIndex: 40 }));
+  const layer = document.getElementById('import-layer');
+  for (const l of info.layers) layer.append(h('option', { value: l }, LAYER_NAMES[l] || l));
+  const file = document.getElementById('import-file');
+  file.setAttribute('accept', info.formats.join(','));
+  const crs = document.getElementById('import-crs');
+  const check = document.getElementById('import-check');
+  const commit = document.getElementById('import-commit');
+  const report = document.getElementById('import-report');
+  hook.importReport = null;
+  section.hidden = false;
+
+  const reset = () => {
+    commit.disabled = true;
+    source.clear();
+    clear(report);
+    hook.importReport = null;
+  };
+  file.addEventListener('change', reset);
+  layer.addEventListener('change', reset);
+  crs.addEventListener('change', reset);
+
+  const send = async (dryRun) => {
+    const f = file.files[0];
+    if (!f) {
+      clear(report).append(h('p', { class: 'panel-error' }, '请选择文件'));
+      return;
+    }
+    check.disabled = commit.disabled = true;
+    clear(report).append(h('p', { class: 'muted' }, dryRun ? '预检中…' : '导入中…'));
+    const form = new FormData();
+    form.append('file', f, f.name);
+    const q = new URLSearchParams({ layer: layer.value, dryRun: dryRun ? '1' : '0' });
+    if (crs.value.trim()) q.set('crs', crs.value.trim());
+    let body;
+    let ok = false;
+    try {
+      const res = await fetch('/import?' + q, { method: 'POST', body: form, headers: { Accept: 'application/json', ...authHeaders() } });
+      body = await res.json();
+      ok = res.ok;
+    } catch (e) {
+      body = { errors: [{ message: '无法连接服务器' }] };
+    }
+    check.disabled = false;
+    source.clear();
+    if (!ok) {
+      const msg = (body.errors || []).map((e) => e.message).join('；') || '导入失败';
+      clear(report).append(h('p', { class: 'panel-error' }, msg));
+      hook.importReport = { error: msg };
+      return;
+    }
+    show(body, dryRun);
+  };
+
+  const show = (r, dryRun) => {
+    const features = r.locations && r.locations.features ? r.locations.features : [];
+    source.addFeatures(geojson.readFeatures(r.locations || { type: 'FeatureCollection', features: [] }));
+    if (features.length) map.getView().fit(source.getExtent(), { padding: [60, 60, 60, 60], maxZoom: 17, duration: 300 });
+    const state = r.errors > 0 ? `${num(r.errors)} 个问题，未写入` : r.written ? '已写入' : dryRun ? '预检通过，可导入' : '无变化';
+    const rows = [
+      ['读取', r.rows], ['新增', r.inserted], ['更新', r.updated], ['未变', r.unchanged], ['库中有而文件无', r.missing],
+    ];
+    clear(report).append(
+      h('p', { class: r.errors > 0 ? 'import-state bad' : 'import-state good', id: 'import-state' }, state),
+      h('dl', { class: 'import-counts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, num(v))])),
+      h('p', { class: 'muted' }, '坐标：' + r.crs + (r.encoding ? '；编码：' + r.encoding : '')),
+      r.problems.length ? h('table', { class: 'import-problems' },
+        h('tr', {}, h('th', {}, '行'), h('th', {}, '字段'), h('th', {}, '问题'), h('th', {}, '值')),
+        r.problems.slice(0, SHOWN).map((p) => h('tr', { class: p.warning ? 'warning' : '' },
+          h('td', {}, p.row || '—'), h('td', {}, p.field), h('td', {}, p.problem), h('td', {}, p.value)))) : null,
+      r.problemsTotal > SHOWN ? h('p', { class: 'muted' }, `…另有 ${num(r.problemsTotal - SHOWN)} 个问题`) : null,
+      features.length ? h('p', { class: 'muted' }, `地图上红色标出 ${num(features.length)} 处问题位置`) : null,
+    );
+    commit.disabled = !(dryRun && r.errors === 0 && r.inserted + r.updated + r.pruned > 0);
+    hook.importReport = { dryRun, rows: r.rows, errors: r.errors, problems: r.problemsTotal, drawn: source.getFeatures().length,
+      inserted: r.inserted, updated: r.updated, written: r.written };
+    if (r.written) {
+      const key = TILE_KEYS[layer.value];
+      // A new URL: the browser may keep the old tiles for their max-age.
+      if (key && layers[key]) layers[key].getSource().setUrl(tileURL(key, { version: Date.now() }));
+      onWritten();
+    }
+  };
+
+  check.addEventListener('click', () => send(true));
+  commit.addEventListener('click', () => send(false));
+}
