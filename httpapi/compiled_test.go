@@ -63,6 +63,7 @@ var compiledQueries = []string{
 	   parent { name } cameras(first: 3) { totalCount pageInfo { hasNextPage } edges { node { code } } } } } } }`,
 	`{ grids(level: STREET, first: 4) { edges { node { code incidents(first: 25, filter: {statuses: [CLOSED]}) { totalCount pageInfo { hasNextPage }
 	   edges { node { code } } } buildings(first: 7) { edges { node { name } } } } } } }`,
+	`{ grids(level: COMMUNITY, first: 5) { edges { node { code cameras(first: 3) { edges { node { code } } } } } } }`,
 	`{ buildings(first: 100, area: {bbox: [109.82, 40.63, 109.845, 40.65]}) { edges { node { id name address floors households residents grid { code } } } } }`,
 	`{ servicePoints(kind: LEGAL_SERVICE, first: 20) { edges { node { name address phone openingHours grid { name } } } } }`,
 	`{ partyUnits(first: 20) { edges { node { name kind memberCount grid { code } } } } }`,

@@ -224,16 +224,20 @@ func (c compiler) page(pg Page, under string, d int) string {
 	if pg.After > 0 {
 		conds = append(conds, "t.id > "+c.p.add(pg.After))
 	}
-	all := conds
-	if under != "" {
-		all = append(slices.Clip(conds), underGrid(c.ctx, l, under, c.p))
-	}
-	from := " FROM " + layers[l].table + " t" + c.carry(l, d) + " WHERE " + and(all)
-	rows := func(n int) string { return from + " ORDER BY t.id LIMIT " + strconv.Itoa(n) }
-	if under != "" {
-		rows = func(n int) string {
-			return " FROM " + pageUnder(c.ctx, l, under, conds, strconv.Itoa(n), c.p) + c.carry(l, d) + " ORDER BY t.id LIMIT " + strconv.Itoa(n)
+	// Each text is written when a part uses it: a parameter added for text the statement
+	// does not hold has no type, and PostgreSQL refuses the statement.
+	from := func() string {
+		all := conds
+		if under != "" {
+			all = append(slices.Clip(conds), underGrid(c.ctx, l, under, c.p))
 		}
+		return " FROM " + layers[l].table + " t" + c.carry(l, d) + " WHERE " + and(all)
+	}
+	rows := func(n int) string {
+		if under == "" {
+			return from() + " ORDER BY t.id LIMIT " + strconv.Itoa(n)
+		}
+		return " FROM " + pageUnder(c.ctx, l, under, conds, strconv.Itoa(n), c.p) + c.carry(l, d) + " ORDER BY t.id LIMIT " + strconv.Itoa(n)
 	}
 	return c.parts(pg.Parts, func(p Part) string {
 		switch p.Kind {
@@ -241,7 +245,7 @@ func (c compiler) page(pg Page, under string, d int) string {
 			edge := func(sub []Part) string { return c.edge(sub, pg.Node, d) }
 			return "(SELECT '[' || coalesce(string_agg(e.o, ',' ORDER BY e.id), '') || ']' FROM (SELECT t.id, " + edge(p.Sub) + " AS o" + rows(pg.First) + ") e)"
 		case "totalCount":
-			return "(SELECT count(*)" + from + ")::text"
+			return "(SELECT count(*)" + from() + ")::text"
 		case "pageInfo":
 			return c.parts(p.Sub, func(p Part) string {
 				return "((SELECT count(*) FROM (SELECT 1" + rows(pg.First+1) + ") n) > " + strconv.Itoa(pg.First) + ")::text"
