@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"gridhub/store"
@@ -81,4 +82,15 @@ func intEnv(getenv func(string) string, k string, def int) int {
 		return n
 	}
 	return def
+}
+
+// splitList is a comma-separated setting's entries, trimmed, empty ones left out.
+func splitList(s string) []string {
+	var out []string
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -18,12 +18,11 @@ import (
 
 // importConfig is import's flags.
 type importConfig struct {
-	db        *dbConfig
-	opts      importer.Options
-	mapping   string
-	problems  string
-	showRows  int
-	showGuess bool
+	db       *dbConfig
+	opts     importer.Options
+	mapping  string
+	problems string
+	showRows int
 }
 
 func parseImport(args []string, getenv func(string) string) (importConfig, error) {

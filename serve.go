@@ -13,7 +13,6 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 
 	"gridhub/auth"
@@ -80,11 +79,7 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 	if err := db.check(); err != nil {
 		return c, err
 	}
-	for _, o := range strings.Split(*origins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			h.CORSOrigins = append(h.CORSOrigins, o)
-		}
-	}
+	h.CORSOrigins = splitList(*origins)
 	if *secret != "" {
 		h.CursorSecret = []byte(*secret)
 	}
@@ -137,10 +132,7 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 		return c, fmt.Errorf("basemap: %w", err)
 	}
 	db.maxConns = int32(*conns)
-	for _, p := range strings.Split(*proxies, ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
+	for _, p := range splitList(*proxies) {
 		pfx, err := netip.ParsePrefix(p)
 		if err != nil {
 			a, aerr := netip.ParseAddr(p)
@@ -151,11 +143,7 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 		}
 		h.TrustedProxies = append(h.TrustedProxies, pfx)
 	}
-	for _, u := range strings.Split(*replicas, ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			db.replicas = append(db.replicas, u)
-		}
-	}
+	db.replicas = splitList(*replicas)
 	h.RequestTimeout, db.statementTimeout = *timeout, *timeout
 	return c, nil
 }

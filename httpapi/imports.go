@@ -91,8 +91,9 @@ func (h *importHandler) post(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	ctx := r.Context()
 	q := r.URL.Query()
 	o := importer.Options{Layer: model.Layer(strings.ToUpper(q.Get("layer"))), CRS: q.Get("crs"), Tolerance: 1}
-	if !o.Layer.IsValid() {
-		refuse(w, r, http.StatusBadRequest, 0, model.CodeBadInput, "layer must be one of GRID, BUILDING, CAMERA, SERVICE_POINT")
+	if !slices.Contains(store.ImportLayers, o.Layer) {
+		// Before the upload is read: the importer would refuse it only once written out.
+		refuse(w, r, http.StatusBadRequest, 0, model.CodeBadInput, "layer must be one of "+layerList(store.ImportLayers))
 		return
 	}
 	var ok bool
@@ -288,6 +289,10 @@ func (h *importHandler) fail(w http.ResponseWriter, r *http.Request, err error) 
 			status = http.StatusRequestEntityTooLarge
 		}
 		refuse(w, r, status, 0, coded.Code, coded.Message)
+	case errors.Is(r.Context().Err(), context.Canceled):
+		// The client went away and the import was rolled back: nobody is left to answer.
+		h.log.Debug("import cancelled by the client", "id", requestid.From(r.Context()))
+		w.WriteHeader(http.StatusServiceUnavailable)
 	case errors.Is(err, store.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		refuse(w, r, http.StatusServiceUnavailable, 0, model.CodeUnavailable, "the import took too long and was stopped: nothing was written")
 	case errors.Is(err, store.ErrUnavailable):
@@ -300,4 +305,13 @@ func (h *importHandler) fail(w http.ResponseWriter, r *http.Request, err error) 
 func (h *importHandler) internal(w http.ResponseWriter, r *http.Request, err error) {
 	h.log.ErrorContext(r.Context(), "import failed", "err", err.Error())
 	refuse(w, r, http.StatusInternalServerError, 0, model.CodeInternal, "internal error (request id "+requestid.From(r.Context())+")")
+}
+
+// layerList names layers for a message: GRID, BUILDING, ….
+func layerList(ls []model.Layer) string {
+	names := make([]string, len(ls))
+	for i, l := range ls {
+		names[i] = string(l)
+	}
+	return strings.Join(names, ", ")
 }
