@@ -300,7 +300,7 @@ func (c compiler) near(nr Near, carrier string, d int) string {
 	r := c.p.add(nr.Meters)
 	at := carrier + ".g"
 	cam := geomOf(c.ctx, model.LayerCamera, "t", c.p) + "::geography"
-	env := grown(c.ctx, model.LayerCamera, "ST_Expand("+at+", "+r+" / (110000.0 * cos(radians(least(abs(ST_Y("+at+")), 89.0)))), "+r+" / 110000.0)", c.p)
+	env := grown(c.ctx, model.LayerCamera, metreBox(at, r), c.p)
 	conds := append([]string{"t.geom && " + env, "ST_DWithin(" + cam + ", " + at + "::geography, " + r + ")"},
 		scopeWhere(c.ctx, model.LayerCamera, c.p)...)
 	obj := c.parts(nr.Parts, func(p Part) string {

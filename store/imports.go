@@ -280,6 +280,7 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		return nil, wrap(err, "commit import")
 	}
 	phase("grid figures, commit")
+	s.committed(ctx)
 	res.Written = true
 	return res, nil
 }

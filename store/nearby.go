@@ -52,6 +52,13 @@ type CameraNearKey struct {
 	Meters   float64
 }
 
+// metreBox is the point expression at grown by r metres (an SQL expression) as an
+// envelope in degrees, conservative for the latitude: what lets the GiST index prune
+// before a spheroid distance is measured.
+func metreBox(at, r string) string {
+	return "ST_Expand(" + at + ", " + r + " / (110000.0 * cos(radians(least(abs(ST_Y(" + at + ")), 89.0)))), " + r + " / 110000.0)"
+}
+
 // CamerasNearIncidents answers every key in one statement, nearest first per key.
 func (s *Store) CamerasNearIncidents(ctx context.Context, keys []CameraNearKey) ([][]*model.NearbyFeature, error) {
 	ids := make([]int64, len(keys))
@@ -64,7 +71,7 @@ func (s *Store) CamerasNearIncidents(ctx context.Context, keys []CameraNearKey) 
 	// them (coarsened or not); the envelope is grown by the cameras' cell for the index.
 	p := args{ids, radii}
 	cam, inc := geomOf(ctx, model.LayerCamera, "t", &p)+"::geography", geomOf(ctx, model.LayerIncident, "i", &p)+"::geography"
-	near := grown(ctx, model.LayerCamera, "ST_Expand(i.geom, k.r / (110000.0 * cos(radians(least(abs(ST_Y(i.geom)), 89.0)))), k.r / 110000.0)", &p)
+	near := grown(ctx, model.LayerCamera, metreBox("i.geom", "k.r"), &p)
 	if s := snapOf(ctx, model.LayerIncident); s > 0 {
 		near = "ST_Expand(" + near + ", " + p.add(s) + "::float8)"
 	}

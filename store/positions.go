@@ -106,12 +106,11 @@ func (s *Store) reach(ctx context.Context) ([4]float64, error) {
 	if s.reachBox != nil {
 		return *s.reachBox, nil
 	}
-	var b [4]float64
-	err := s.pool.QueryRow(ctx, `SELECT ST_XMin(e) - 0.012, ST_YMin(e) - 0.009, ST_XMax(e) + 0.012, ST_YMax(e) + 0.009
-FROM (SELECT ST_Extent(geom) AS e FROM grids WHERE level = 'DISTRICT') d WHERE e IS NOT NULL`).Scan(&b[0], &b[1], &b[2], &b[3])
+	e, err := s.DistrictExtent(ctx)
 	if err != nil {
-		return b, wrap(err, "read the district's extent")
+		return [4]float64{}, err
 	}
+	b := [4]float64{e.MinLon - 0.012, e.MinLat - 0.009, e.MaxLon + 0.012, e.MaxLat + 0.009}
 	s.reachBox = &b
 	return b, nil
 }
@@ -171,6 +170,7 @@ func (s *Store) ReportPositions(ctx context.Context, worker int64, pts []model.P
 		return model.PositionResult{}, wrap(err, "store positions")
 	}
 	res.Duplicates = uniqueTimes(ats) - res.Accepted
+	s.committed(ctx)
 	return res, nil
 }
 

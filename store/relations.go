@@ -73,20 +73,8 @@ func (s *Store) groupBy(ctx context.Context, l model.Layer, col string, keys []i
 	ls := layers[l]
 	p := args{keys}
 	conds := append([]string{"t." + col + " = ANY($1)"}, scopeWhere(ctx, l, &p)...)
-	rows, err := s.read(ctx).Query(ctx, "SELECT "+colsOf(ctx, l, &p)+", t."+col+" FROM "+ls.table+" t WHERE "+and(conds)+" ORDER BY t.id", p...)
-	if err != nil {
-		return nil, wrap(err, "load "+ls.table+" by "+col)
-	}
-	out := make(map[int64][]model.Feature, len(keys))
-	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
-		var k int64
-		f, err := ls.scan(r, &k)
-		if err == nil {
-			out[k] = append(out[k], f)
-		}
-		return struct{}{}, err
-	})
-	return out, wrap(err, "load "+ls.table+" by "+col)
+	q := "SELECT " + colsOf(ctx, l, &p) + ", t." + col + " FROM " + ls.table + " t WHERE " + and(conds) + " ORDER BY t.id"
+	return s.grouped(ctx, l, q, p, "load "+ls.table+" by "+col)
 }
 
 // Timelines loads incidents' events, oldest first, grouped by incident.

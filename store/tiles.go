@@ -68,6 +68,9 @@ type TileOptions struct {
 	Properties []string
 }
 
+// TableName is the table of layer l: also the layer's name in exported files.
+func TableName(l model.Layer) string { return layers[l].table }
+
 // TileLayerName is the MVT layer a data layer is written to, and its name in tile URLs.
 func TileLayerName(l model.Layer) string { return strings.ToLower(string(l)) }
 

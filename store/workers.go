@@ -42,7 +42,7 @@ WHERE ` + and(conds) + ` ORDER BY t.assignee_id, t.priority, t.due_at, t.id`
 
 // grouped runs q, whose rows are layer l's columns and then the group key.
 func (s *Store) grouped(ctx context.Context, l model.Layer, q string, p args, doing string) (map[int64][]model.Feature, error) {
-	rows, err := s.pool.Query(ctx, q, p...)
+	rows, err := s.read(ctx).Query(ctx, q, p...)
 	if err != nil {
 		return nil, wrap(err, doing)
 	}
@@ -79,6 +79,9 @@ func (s *Store) SetOnDuty(ctx context.Context, worker int64, on bool) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE grid_workers SET on_duty = $2 WHERE id = $1`, worker, on)
 	if err == nil && tag.RowsAffected() == 0 {
 		return ErrNotFound
+	}
+	if err == nil {
+		s.committed(ctx)
 	}
 	return wrap(err, "set on duty")
 }
@@ -130,6 +133,7 @@ RETURNING ` + layers[model.LayerVisit].cols
 		return nil, wrap(err, "record visit")
 	}
 	if len(got) == 1 {
+		s.committed(ctx)
 		return got[0], nil
 	}
 	// Nothing inserted: the key was used before, or the place is out of reach.
