@@ -141,9 +141,7 @@ func ogr(ctx context.Context, src string, o Options, crs importer.CRS) error {
 	if _, err := exec.LookPath("ogr2ogr"); err != nil {
 		return fmt.Errorf("writing %s needs GDAL's ogr2ogr: run scripts/gdal.sh (make run does) or apt-get install gdal-bin", o.Format)
 	}
-	name := map[model.Layer]string{model.LayerGrid: "grids", model.LayerBuilding: "buildings", model.LayerPartyUnit: "party_units",
-		model.LayerCamera: "cameras", model.LayerServicePoint: "service_points", model.LayerIncident: "incidents"}[o.Layer]
-	args := []string{"-overwrite", "-nln", name}
+	args := []string{"-overwrite", "-nln", store.TableName(o.Layer)}
 	if o.Format == "shp" {
 		args = append(args, "-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8")
 	} else {

@@ -76,6 +76,13 @@ type rootArgs struct {
 // plan is the compiled page of a root list, with its checked area; ok is false when
 // anything in it is left to the resolvers.
 func (c *Compiler) plan(ctx context.Context, oc *graphql.OperationContext, f graphql.CollectedField, l model.Layer) (store.Page, *geo.Area, bool) {
+	// The selection first: when it cannot be compiled, the resolvers check the arguments
+	// (an area's grid code is a lookup) and nothing here need have.
+	p := planner{c: c, ctx: ctx, oc: oc, role: roleOf(ctx)}
+	parts, ok := p.connection(f, l)
+	if !ok {
+		return store.Page{}, nil, false
+	}
 	var a rootArgs
 	raw, err := json.Marshal(f.ArgumentMap(oc.Variables))
 	if err != nil || json.Unmarshal(raw, &a) != nil {
@@ -105,11 +112,6 @@ func (c *Compiler) plan(ctx context.Context, oc *graphql.OperationContext, f gra
 	}
 	if a.Status != nil {
 		filter.Status = *a.Status
-	}
-	p := planner{c: c, ctx: ctx, oc: oc, role: roleOf(ctx)}
-	parts, ok := p.connection(f, l)
-	if !ok {
-		return store.Page{}, nil, false
 	}
 	return store.Page{Node: parts.node, Filter: filter, After: after, First: n, Parts: parts.parts}, area, true
 }
