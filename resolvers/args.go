@@ -141,3 +141,16 @@ func present(fs []model.Feature) []model.Feature {
 	}
 	return out
 }
+
+// nearbyRadius is Incident.nearbyCameras' radius: 200 m unless given, within
+// (0, maxNearbyCameras].
+func nearbyRadius(m *float64) (float64, error) {
+	r := 200.0
+	if m != nil {
+		r = *m
+	}
+	if !(r > 0 && r <= maxNearbyCameras) {
+		return 0, model.Errorf(model.CodeOutOfRange, "radiusMeters must be in (0, %g]", maxNearbyCameras)
+	}
+	return r, nil
+}

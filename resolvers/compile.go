@@ -291,11 +291,8 @@ func (p planner) near(f graphql.CollectedField) (store.Near, bool) {
 	if err != nil || json.Unmarshal(raw, &a) != nil {
 		return store.Near{}, false
 	}
-	m := 200.0
-	if a.RadiusMeters != nil {
-		m = *a.RadiusMeters
-	}
-	if !(m > 0 && m <= maxNearbyCameras) {
+	m, err := nearbyRadius(a.RadiusMeters)
+	if err != nil {
 		return store.Near{}, false
 	}
 	nr := store.Near{Meters: m, Camera: store.Node{Layer: model.LayerCamera}}

@@ -29,12 +29,9 @@ func (r *incidentResolver) Timeline(ctx context.Context, obj *model.Incident) ([
 }
 
 func (r *incidentResolver) NearbyCameras(ctx context.Context, obj *model.Incident, radiusMeters *float64) ([]*model.NearbyFeature, error) {
-	m := 200.0
-	if radiusMeters != nil {
-		m = *radiusMeters
-	}
-	if !(m > 0 && m <= maxNearbyCameras) {
-		return nil, model.Errorf(model.CodeOutOfRange, "radiusMeters must be in (0, %g]", maxNearbyCameras)
+	m, err := nearbyRadius(radiusMeters)
+	if err != nil {
+		return nil, err
 	}
 	return loaders.For(ctx).CamerasNear(ctx, obj.DBID, m)
 }
