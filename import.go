@@ -28,7 +28,7 @@ type importConfig struct {
 func parseImport(args []string, getenv func(string) string) (importConfig, error) {
 	fs, db := newFlags("import", getenv)
 	c := importConfig{db: db}
-	layer := fs.String("layer", "", "the layer to fill: GRID, BUILDING, CAMERA or SERVICE_POINT")
+	layer := fs.String("layer", "", "the layer to fill: GRID, BUILDING, PARTY_UNIT, CAMERA, SERVICE_POINT or INCIDENT")
 	fs.StringVar(&c.opts.File, "file", "", "the file: .geojson/.json, .geojsonl, .csv, .xlsx, .shp, .gpkg")
 	fs.StringVar(&c.mapping, "map", "", "mapping file (YAML): which column feeds which field; without one, well-known column names are recognised")
 	fs.StringVar(&c.opts.CRS, "crs", "", "the coordinates' CRS: EPSG:NNNN, WGS84, CGCS2000, GCJ02 or BD09; default: the file's own (.prj, GeoPackage), else WGS84")

@@ -143,7 +143,8 @@ func ogr(ctx context.Context, src string, o Options, crs importer.CRS) error {
 	}
 	args := []string{"-overwrite", "-nln", store.TableName(o.Layer)}
 	if o.Format == "shp" {
-		args = append(args, "-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8")
+		// A .dbf has dates but no times of day: times are written as text, as the GeoJSON has them.
+		args = append(args, "-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8", "-mapFieldType", "DateTime=String")
 	} else {
 		args = append(args, "-f", "GPKG")
 	}

@@ -15,6 +15,7 @@ import (
 	"gridhub/internal/testdb"
 	"gridhub/model"
 	"gridhub/seed"
+	"gridhub/store"
 )
 
 func ctxFor(t *testing.T) context.Context {
@@ -89,25 +90,33 @@ func sameRows(t *testing.T, src, dst *testdb.DB, l model.Layer, tol float64) {
 		table, join, cols = "grids", "a.code = b.code", "a.name = b.name AND a.level = b.level AND a.population = b.population AND a.households = b.households AND a.worker_phone IS NOT DISTINCT FROM b.worker_phone"
 	case model.LayerCamera:
 		table, join, cols = "cameras", "a.code = b.code", "a.name = b.name AND a.kind = b.kind AND a.status = b.status AND a.heading IS NOT DISTINCT FROM b.heading"
-	case model.LayerBuilding, model.LayerServicePoint:
-		table = map[model.Layer]string{model.LayerBuilding: "buildings", model.LayerServicePoint: "service_points"}[l]
-		rows, err := src.Store.Pool().Query(ctxFor(t), "SELECT id FROM "+qual(src, table))
-		if err != nil {
+	case model.LayerIncident:
+		table, join = "incidents", "a.code = b.code"
+		cols = `a.title = b.title AND a.description IS NOT DISTINCT FROM b.description AND a.category = b.category AND a.source = b.source
+			AND a.status = b.status AND a.priority = b.priority AND a.reported_at = b.reported_at AND a.due_at = b.due_at
+			AND a.closed_at IS NOT DISTINCT FROM b.closed_at AND a.amount_yuan IS NOT DISTINCT FROM b.amount_yuan`
+	case model.LayerBuilding, model.LayerServicePoint, model.LayerPartyUnit:
+		// The export wrote each row's stable id (its prefix and id) as its sourceId.
+		table = store.TableName(l)
+		var prefix string
+		if err := src.Store.Pool().QueryRow(ctxFor(t), "SELECT prefix FROM "+qual(src, "hub_identity")).Scan(&prefix); err != nil {
 			t.Fatal(err)
 		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			t.Fatal(err)
-		}
-		gids := make([]string, len(ids))
-		for i, id := range ids {
-			gids[i] = model.GlobalID(l, id)
-		}
-		args = []any{gids, ids}
-		join = "b.source_id = m.gid"
-		cols = "a.name = b.name AND a.address = b.address"
-		if l == model.LayerBuilding {
-			cols += " AND a.floors = b.floors AND a.residents = b.residents AND a.households = b.households"
+		args = []any{prefix}
+		join = "b.source_id = $1 || '-' || a.id"
+		cols = "a.name = b.name"
+		switch l {
+		case model.LayerBuilding:
+			cols += " AND a.address = b.address AND a.floors = b.floors AND a.residents = b.residents AND a.households = b.households"
+		case model.LayerServicePoint:
+			cols += " AND a.address = b.address"
+		case model.LayerPartyUnit:
+			cols += ` AND a.kind = b.kind AND a.member_count = b.member_count
+				AND (SELECT $1 || '-' || ap.id FROM ` + qual(src, "party_units") + ` ap WHERE ap.id = a.parent_id) IS NOT DISTINCT FROM
+				    (SELECT bp.source_id FROM ` + qual(dst, "party_units") + ` bp WHERE bp.id = b.parent_id)
+				AND (SELECT $1 || '-' || ab.id FROM ` + qual(src, "buildings") + ` ab WHERE ab.id = a.building_id) IS NOT DISTINCT FROM
+				    (SELECT bb.source_id FROM ` + qual(dst, "buildings") + ` bb WHERE bb.id = b.building_id)
+				AND (SELECT ag.code FROM ` + qual(src, "grids") + ` ag WHERE ag.id = a.org_grid_id) = (SELECT bg.code FROM ` + qual(dst, "grids") + ` bg WHERE bg.id = b.org_grid_id)`
 		}
 	}
 	want := count(t, src, "SELECT count(*) FROM "+qual(src, table))
@@ -115,9 +124,6 @@ func sameRows(t *testing.T, src, dst *testdb.DB, l model.Layer, tol float64) {
 		t.Fatalf("%s: %d rows imported, want %d", l, got, want)
 	}
 	from := qual(src, table) + " a JOIN " + qual(dst, table) + " b ON " + join
-	if args != nil {
-		from = "unnest($1::text[], $2::bigint[]) m(gid, id) JOIN " + qual(src, table) + " a ON a.id = m.id JOIN " + qual(dst, table) + " b ON " + join
-	}
 	q := fmt.Sprintf(`SELECT count(*) FILTER (WHERE %s), count(*) FILTER (WHERE ST_HausdorffDistance(a.geom, b.geom) <= %g),
 		coalesce(max(ST_HausdorffDistance(a.geom, b.geom)), 0) FROM %s`, cols, tol, from)
 	var same, near int

@@ -50,7 +50,7 @@ type Result struct {
 func Run(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 	start := time.Now()
 	if !slices.Contains(store.ImportLayers, o.Layer) {
-		return nil, badFile("layer %s cannot be imported; importable: GRID, BUILDING, CAMERA, SERVICE_POINT", o.Layer)
+		return nil, badFile("layer %s cannot be imported; importable: %s", o.Layer, layerNames(store.ImportLayers))
 	}
 	crs, err := ParseCRS(o.CRS)
 	if err != nil {

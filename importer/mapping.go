@@ -83,11 +83,11 @@ var geometryFields = []string{"lon", "lat", "wkt"}
 // layer's own property names (what gridhub's exports write) first, then what Chinese
 // departments' tables call them.
 var known = map[string][]string{
-	"code":           {"code", "编码", "代码", "国标编码", "设备编码", "设备编号", "gbcode", "gb_code", "deviceid", "device_id"},
-	"sourceId":       {"sourceid", "source_id", "id", "fid", "objectid", "编号", "唯一编号", "楼栋编号", "建筑编号", "站点编号", "标识码", "bsm"},
-	"name":           {"name", "名称", "网格名称", "设备名称", "点位名称", "建筑名称", "楼栋名称", "站点名称", "mc"},
+	"code":           {"code", "编码", "代码", "国标编码", "设备编码", "设备编号", "gbcode", "gb_code", "deviceid", "device_id", "事件编号", "事件编码", "案件编号", "工单编号", "工单号"},
+	"sourceId":       {"sourceid", "source_id", "id", "fid", "objectid", "编号", "唯一编号", "党组织编号", "党组织编码", "组织编号", "楼栋编号", "建筑编号", "站点编号", "标识码", "bsm"},
+	"name":           {"name", "名称", "网格名称", "设备名称", "点位名称", "建筑名称", "楼栋名称", "站点名称", "党组织名称", "组织名称", "title", "标题", "事件标题", "事件名称", "mc"},
 	"level":          {"level", "层级", "级别"},
-	"parent":         {"parent", "parentcode", "parent_code", "上级编码", "父级编码"},
+	"parent":         {"parent", "parentcode", "parent_code", "上级编码", "父级编码", "上级党组织", "上级组织", "上级党组织编号", "上级组织编号"},
 	"population":     {"population", "人口", "实有人口", "人口数"},
 	"households":     {"households", "户数", "住户数"},
 	"residents":      {"residents", "实有人口", "人口", "居住人口", "人口数"},
@@ -95,13 +95,24 @@ var known = map[string][]string{
 	"address":        {"address", "地址", "详细地址", "dz"},
 	"workerName":     {"workername", "worker_name", "网格员", "网格员姓名"},
 	"workerPhone":    {"workerphone", "worker_phone", "workerphon", "网格员电话"},
-	"kind":           {"kind", "类型", "类别", "type"},
-	"status":         {"status", "状态", "在线状态"},
+	"kind":           {"kind", "类型", "类别", "type", "组织类型", "党组织类型"},
+	"status":         {"status", "状态", "在线状态", "办理状态", "处置状态", "事件状态"},
 	"headingDegrees": {"headingdegrees", "headingdeg", "heading", "朝向", "方向角", "方位角"},
 	"streamUrl":      {"streamurl", "stream_url", "视频流地址", "取流地址"},
 	"phone":          {"phone", "电话", "联系电话"},
 	"openingHours":   {"openinghours", "openinghou", "opening_hours", "开放时间", "办公时间"},
 	"grid":           {"grid", "所在网格", "网格编码", "网格"},
+	"memberCount":    {"membercount", "membercoun", "member_count", "党员数", "党员人数"},
+	"orgGrid":        {"orggrid", "org_grid", "所属网格单元", "所属网格", "所属社区"},
+	"building":       {"building", "所在楼栋", "楼栋"},
+	"category":       {"category", "类别", "事件类别", "事件分类", "事件类型", "分类"},
+	"source":         {"source", "来源", "事件来源", "上报渠道", "渠道"},
+	"priority":       {"priority", "优先级", "紧急程度"},
+	"reportedAt":     {"reportedat", "reported_at", "上报时间", "报告时间", "受理时间", "发生时间"},
+	"dueAt":          {"dueat", "due_at", "处置时限", "办结时限", "截止时间", "时限"},
+	"closedAt":       {"closedat", "closed_at", "结案时间", "办结时间"},
+	"description":    {"description", "descriptio", "描述", "事件描述", "问题描述", "内容"},
+	"amountYuan":     {"amountyuan", "amount_yuan", "涉及金额(元)", "涉及金额", "涉案金额", "金额"},
 	"lon":            {"lon", "lng", "longitude", "经度", "x", "point_x"},
 	"lat":            {"lat", "latitude", "纬度", "y", "point_y"},
 	"wkt":            {"wkt", "geometry", "geom", "the_geom", "几何"},
@@ -231,4 +242,12 @@ func (m Mapping) check(l model.Layer, columns []string, table bool) error {
 		}
 	}
 	return nil
+}
+
+func layerNames(ls []model.Layer) string {
+	names := make([]string, len(ls))
+	for i, l := range ls {
+		names[i] = string(l)
+	}
+	return strings.Join(names, ", ")
 }

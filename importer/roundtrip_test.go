@@ -9,6 +9,7 @@ import (
 	"gridhub/importer"
 	"gridhub/internal/testdb"
 	"gridhub/model"
+	"gridhub/store"
 )
 
 // The demo district exported in each format and CRS and imported into an empty database
@@ -29,7 +30,7 @@ func TestRoundTrip(t *testing.T) {
 		{format: "geojson", crs: "BD09", importCRS: "BD09", tol: 1e-5},
 		{format: "xlsx", crs: "EPSG:4490", importCRS: "CGCS2000", tol: 1e-7},
 	}
-	layers := []model.Layer{model.LayerGrid, model.LayerBuilding, model.LayerCamera, model.LayerServicePoint}
+	layers := []model.Layer{model.LayerGrid, model.LayerBuilding, model.LayerPartyUnit, model.LayerCamera, model.LayerServicePoint, model.LayerIncident}
 	for _, c := range cases {
 		name := c.format + " in " + c.crs
 		if c.crs == "" {
@@ -43,8 +44,7 @@ func TestRoundTrip(t *testing.T) {
 				path := export(t, ctx, src, l, c.format, c.crs, dir)
 				if c.format == "shp" || c.format == "gpkg" {
 					out, err := exec.Command("ogrinfo", "-so", "-al", path).CombinedOutput()
-					want := count(t, src, "SELECT count(*) FROM "+qual(src, map[model.Layer]string{model.LayerGrid: "grids",
-						model.LayerBuilding: "buildings", model.LayerCamera: "cameras", model.LayerServicePoint: "service_points"}[l]))
+					want := count(t, src, "SELECT count(*) FROM "+qual(src, store.TableName(l)))
 					if err != nil || !strings.Contains(string(out), "Feature Count: "+strconv.Itoa(want)) {
 						t.Fatalf("ogrinfo %s (%v), want %d features:\n%s", path, err, want, out)
 					}

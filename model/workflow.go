@@ -22,6 +22,37 @@ func (s IncidentStatus) Next() []IncidentStatus { return transitions[s] }
 // CanMoveTo reports whether the workflow allows s → to.
 func (s IncidentStatus) CanMoveTo(to IncidentStatus) bool { return slices.Contains(transitions[s], to) }
 
+// Path is the shortest way through the workflow from s to to: the statuses it passes,
+// to last; empty when s is to, nil when the workflow cannot get there (backwards, or out
+// of CLOSED and REJECTED). An imported record that has moved on since is written as this
+// chain of allowed moves.
+func (s IncidentStatus) Path(to IncidentStatus) []IncidentStatus {
+	if s == to {
+		return []IncidentStatus{}
+	}
+	prev := map[IncidentStatus]IncidentStatus{s: s}
+	queue := []IncidentStatus{s}
+	for len(queue) > 0 {
+		at := queue[0]
+		queue = queue[1:]
+		for _, next := range transitions[at] {
+			if _, seen := prev[next]; seen {
+				continue
+			}
+			prev[next] = at
+			if next == to {
+				var path []IncidentStatus
+				for x := to; x != s; x = prev[x] {
+					path = append([]IncidentStatus{x}, path...)
+				}
+				return path
+			}
+			queue = append(queue, next)
+		}
+	}
+	return nil
+}
+
 // IsOpen reports whether an incident in s still needs work.
 func (s IncidentStatus) IsOpen() bool {
 	return s != StatusResolved && s != StatusClosed && s != StatusRejected

@@ -25,6 +25,35 @@ func TestWorkflow(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a path takes only allowed moves, the fewest of them, and none backwards", func(t *testing.T) {
+		cases := []struct {
+			from, to IncidentStatus
+			want     []IncidentStatus
+		}{
+			{StatusReported, StatusReported, []IncidentStatus{}},
+			{StatusReported, StatusClosed, []IncidentStatus{StatusAccepted, StatusDispatched, StatusInProgress, StatusResolved, StatusClosed}},
+			{StatusAccepted, StatusRejected, []IncidentStatus{StatusRejected}},
+			{StatusResolved, StatusInProgress, []IncidentStatus{StatusInProgress}},
+			{StatusDispatched, StatusResolved, []IncidentStatus{StatusInProgress, StatusResolved}},
+			{StatusInProgress, StatusAccepted, nil},
+			{StatusDispatched, StatusRejected, nil},
+			{StatusClosed, StatusInProgress, nil},
+			{StatusRejected, StatusReported, nil},
+		}
+		for _, c := range cases {
+			got := c.from.Path(c.to)
+			if !slices.Equal(got, c.want) || (got == nil) != (c.want == nil) {
+				t.Errorf("%s → %s: path %v, want %v", c.from, c.to, got, c.want)
+			}
+			at := c.from
+			for _, next := range got {
+				if !at.CanMoveTo(next) {
+					t.Errorf("%s → %s: the path's step %s → %s is not allowed", c.from, c.to, at, next)
+				}
+				at = next
+			}
+		}
+	})
 	t.Run("closed and rejected incidents go nowhere and are not open", func(t *testing.T) {
 		for _, s := range []IncidentStatus{StatusClosed, StatusRejected} {
 			if len(s.Next()) != 0 || s.IsOpen() {

@@ -36,13 +36,19 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 		case f.Integer:
 			add(f.Name, "'not a whole number'", c, c+" IS NOT NULL AND s.i_"+f.Column+" IS NULL")
 			min := "0"
-			if f.Column == "floors" {
+			if f.Column == "floors" || f.Column == "priority" {
 				min = "1"
 			}
 			add(f.Name, "'below "+min+"'", c, "s.i_"+f.Column+" < "+min)
 		case f.Number:
 			add(f.Name, "'not a number'", c, c+" IS NOT NULL AND s.i_"+f.Column+" IS NULL")
-			add(f.Name, "'not a direction in [0, 360)'", c, "(s.i_"+f.Column+" < 0 OR s.i_"+f.Column+" >= 360)")
+			if f.Column == "heading" {
+				add(f.Name, "'not a direction in [0, 360)'", c, "(s.i_"+f.Column+" < 0 OR s.i_"+f.Column+" >= 360)")
+			} else {
+				add(f.Name, "'below 0'", c, "s.i_"+f.Column+" < 0")
+			}
+		case f.Time:
+			add(f.Name, "'not a time: give ISO 8601 (2026-03-16T09:30:00+08:00) or 2026-03-16 09:30 / 2026/3/16 9:30 (Beijing time)'", c, c+" IS NOT NULL AND s.i_"+f.Column+" IS NULL")
 		}
 		if len(f.Enum) > 0 {
 			add(f.Name, "'not one of "+strings.Join(f.Enum, ", ")+"'", c, c+" IS NOT NULL AND NOT "+c+" = ANY("+p.add(f.Enum)+"::text[])")
@@ -63,7 +69,11 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 		}
 		add("geometry", "'invalid: ' || s.invalid || "+change, "ST_AsText(ST_PointN(ST_ExteriorRing(ST_GeometryN(s.geom, 1)), 1))", "s.invalid IS NOT NULL")
 	}
-	qs = append(qs, "SELECT s.row, 'code', 'duplicate: ' || d.n || ' rows have it', s.code, "+loc+
+	keyName := "code"
+	if il.key == "source_id" {
+		keyName = "sourceId"
+	}
+	qs = append(qs, "SELECT s.row, '"+keyName+"', 'duplicate: ' || d.n || ' rows have it', s.code, "+loc+
 		", false FROM import_rows s JOIN (SELECT code, count(*) AS n FROM import_rows WHERE code IS NOT NULL GROUP BY code HAVING count(*) > 1) d ON d.code = s.code")
 	switch spec.Layer {
 	case model.LayerGrid:
@@ -72,6 +82,10 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 		add("code", "'not a 20-digit GB/T 28181 code'", "s.code", `s.code !~ '^[0-9]{20}$'`)
 		add("code", "'GB/T 28181 type code (digits 11-13) ' || substr(s.code, 11, 3) || ' is not a camera (131, 132)'", "s.code",
 			`s.code ~ '^[0-9]{20}$' AND substr(s.code, 11, 3) NOT IN ('131', '132')`)
+	case model.LayerPartyUnit:
+		qs = append(qs, partyUnitChecks()...)
+	case model.LayerIncident:
+		qs = append(qs, incidentChecks(&p)...)
 	case model.LayerBuilding:
 		qs = append(qs, "SELECT s.row, 'geometry', 'extends ' || round(ST_Area(ST_Difference(s.geom, g.geom)::geography)::numeric, 1) || ' m² beyond its grid ' || g.code, '', "+
 			"ST_AsGeoJSON(ST_Difference(s.geom, g.geom), 7), false FROM import_rows s JOIN import_place p ON p.row = s.row JOIN grids g ON g.id = p.grid_id WHERE NOT p.covered AND "+valid+
@@ -154,6 +168,9 @@ type layerWrite struct {
 	table, key, keyExpr string
 	cols, exprs         []string
 	from                string
+	// levels are conditions on s written one after another, each finding the rows the one
+	// before wrote (parents before children).
+	levels []string
 }
 
 const placed = "import_rows s LEFT JOIN import_place p ON p.row = s.row"
@@ -172,7 +189,12 @@ var layerWrites = map[model.Layer]layerWrite{
 		from: "import_rows s LEFT JOIN grids p ON p.code = left(s.code, length(s.code) - 3) AND length(s.code) > 6",
 		cols: []string{"level", "parent_id", "name", "population", "households", "worker_name", "worker_phone", "geom"},
 		exprs: []string{"CASE length(s.code) WHEN 6 THEN 'DISTRICT' WHEN 9 THEN 'STREET' WHEN 12 THEN 'COMMUNITY' ELSE 'GRID' END",
-			"p.id", "s.name", "coalesce(s.i_population, 0)", "coalesce(s.i_households, 0)", "s.worker_name", "s.worker_phone", "s.geom"}},
+			"p.id", "s.name", "coalesce(s.i_population, 0)", "coalesce(s.i_households, 0)", "s.worker_name", "s.worker_phone", "s.geom"},
+		levels: []string{"length(s.code) = 6", "length(s.code) = 9", "length(s.code) = 12", "length(s.code) = 15"}},
+	model.LayerPartyUnit: {table: "party_units", key: "source_id", keyExpr: "s.code", from: placed + " JOIN import_pu u ON u.row = s.row",
+		cols:   []string{"kind", "name", "parent_id", "org_grid_id", "grid_id", "building_id", "member_count", "geom"},
+		exprs:  []string{"s.kind", "s.name", matchID("party_units", "s.parent"), "u.org_grid_id", "p.grid_id", "u.building_id", "coalesce(s.i_member_count, 0)", "s.geom"},
+		levels: []string{"s.kind = 'COMMUNITY_COMMITTEE'", "s.kind = 'GRID_BRANCH'", "s.kind = 'BUILDING_GROUP'"}},
 }
 
 // upsert writes import_rows into the layer's table by natural key: rows that differ are
@@ -186,26 +208,44 @@ func upsert(ctx context.Context, tx pgx.Tx, l model.Layer, il importLayer, res *
 	for _, c := range w.cols {
 		old = append(old, "t."+c)
 	}
-	update := "UPDATE " + w.table + " t SET " + set + " FROM " + w.from + " WHERE t." + w.key + " = " + w.keyExpr +
-		" AND (" + strings.Join(old, ", ") + ") IS DISTINCT FROM (" + strings.Join(w.exprs, ", ") + ")"
-	insert := "INSERT INTO " + w.table + " (" + w.key + ", " + strings.Join(w.cols, ", ") + ") SELECT " + w.keyExpr + ", " +
-		strings.Join(w.exprs, ", ") + " FROM " + w.from + " WHERE NOT EXISTS (SELECT 1 FROM " + w.table + " t WHERE t." + w.key + " = " + w.keyExpr + ")"
-	levels := []string{""}
-	if l == model.LayerGrid {
-		// Level by level, so that each one finds the parents the one before wrote.
-		levels = []string{"6", "9", "12", "15"}
+	// A source id names a row by its source_id, or, when it has none, by the stable id
+	// exports write for it: a file that went through another hub matches both ways.
+	keys := []string{"t." + w.key + " = " + w.keyExpr}
+	if w.key == "source_id" {
+		keys = append(keys, "t.source_id IS NULL AND t.id = "+ownID(w.keyExpr))
 	}
-	for _, n := range levels {
-		cond := ""
-		if n != "" {
-			cond = " AND length(s.code) = " + n
+	var oldAttrs, newAttrs []string
+	geomChanged := "false"
+	for i, c := range w.cols {
+		if c == "geom" {
+			geomChanged = moved("t.geom", w.exprs[i])
+		} else {
+			oldAttrs, newAttrs = append(oldAttrs, old[i]), append(newAttrs, w.exprs[i])
 		}
-		tag, err := tx.Exec(ctx, update+cond)
+	}
+	changed := " AND ((" + strings.Join(oldAttrs, ", ") + ") IS DISTINCT FROM (" + strings.Join(newAttrs, ", ") + ") OR " + geomChanged + ")"
+	var updates []string
+	insert := "INSERT INTO " + w.table + " (" + w.key + ", " + strings.Join(w.cols, ", ") + ") SELECT " + w.keyExpr + ", " +
+		strings.Join(w.exprs, ", ") + " FROM " + w.from + " WHERE true"
+	for _, k := range keys {
+		updates = append(updates, "UPDATE "+w.table+" t SET "+set+" FROM "+w.from+" WHERE "+k+changed)
+		insert += " AND NOT EXISTS (SELECT 1 FROM " + w.table + " t WHERE " + k + ")"
+	}
+	levels := w.levels
+	if len(levels) == 0 {
+		levels = []string{"true"}
+	}
+	for _, level := range levels {
+		cond := " AND " + level
+		for _, update := range updates {
+			tag, err := tx.Exec(ctx, update+cond)
+			if err != nil {
+				return wrap(err, "update "+il.table)
+			}
+			res.Updated += int(tag.RowsAffected())
+		}
+		tag, err := tx.Exec(ctx, insert+cond)
 		if err != nil {
-			return wrap(err, "update "+il.table)
-		}
-		res.Updated += int(tag.RowsAffected())
-		if tag, err = tx.Exec(ctx, insert+cond); err != nil {
 			return wrap(err, "insert into "+il.table)
 		}
 		res.Inserted += int(tag.RowsAffected())

@@ -20,6 +20,7 @@ type ImportField struct {
 	Required     bool
 	Integer      bool     // a whole number
 	Number       bool     // any number
+	Time         bool     // a date and time (importTimeSQL says which forms)
 	Enum         []string // allowed values, when not empty
 }
 
@@ -29,6 +30,15 @@ type importLayer struct {
 	key     string // the natural key's column in table
 	polygon bool
 	fields  []ImportField
+	// prepare, when set, runs once the rows are staged and placed, before the checks:
+	// what the layer's checks and writes share (a party unit's parent, an incident's
+	// stored state, locked).
+	prepare func(context.Context, pgx.Tx) error
+	// write, when set, writes the layer instead of upsert (an incident's timeline).
+	write func(context.Context, pgx.Tx, *ImportResult) error
+	// pruneFirst, when set, removes what refers to the rows -prune removes ($1 is the
+	// statement naming them).
+	pruneFirst string
 }
 
 var importLayers = map[model.Layer]importLayer{
@@ -69,10 +79,34 @@ var importLayers = map[model.Layer]importLayer{
 		{Name: "openingHours", Column: "opening_hours"},
 		{Name: "grid", Column: "grid"},
 	}},
+	model.LayerPartyUnit: {table: "party_units", key: "source_id", prepare: preparePartyUnits, fields: []ImportField{
+		{Name: "sourceId", Column: "code", Required: true},
+		{Name: "name", Column: "name", Required: true},
+		{Name: "kind", Column: "kind", Required: true, Enum: strs(model.PartyUnitKinds)},
+		{Name: "memberCount", Column: "member_count", Integer: true},
+		{Name: "parent", Column: "parent"},
+		{Name: "orgGrid", Column: "org_grid"},
+		{Name: "building", Column: "building"},
+		{Name: "grid", Column: "grid"},
+	}},
+	model.LayerIncident: {table: "incidents", key: "code", prepare: prepareIncidents, write: writeIncidents, pruneFirst: pruneIncidentEvents, fields: []ImportField{
+		{Name: "code", Column: "code", Required: true},
+		{Name: "name", Column: "title", Required: true},
+		{Name: "category", Column: "category", Required: true},
+		{Name: "source", Column: "source", Enum: strs(model.IncidentSources)},
+		{Name: "status", Column: "status", Enum: strs(model.IncidentStatuses)},
+		{Name: "priority", Column: "priority", Integer: true},
+		{Name: "reportedAt", Column: "reported_at", Required: true, Time: true},
+		{Name: "dueAt", Column: "due_at", Time: true},
+		{Name: "closedAt", Column: "closed_at", Time: true},
+		{Name: "description", Column: "description"},
+		{Name: "amountYuan", Column: "amount_yuan", Number: true},
+		{Name: "grid", Column: "grid"},
+	}},
 }
 
 // ImportLayers are the layers an import can fill.
-var ImportLayers = []model.Layer{model.LayerGrid, model.LayerBuilding, model.LayerCamera, model.LayerServicePoint}
+var ImportLayers = []model.Layer{model.LayerGrid, model.LayerBuilding, model.LayerPartyUnit, model.LayerCamera, model.LayerServicePoint, model.LayerIncident}
 
 // ImportFields are the fields an import of layer l fills, in the order a row's values
 // are given (the row's geometry, as WKB, comes after them).
@@ -164,7 +198,7 @@ const maxProblems = 10000
 func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSource) (*ImportResult, error) {
 	il, ok := importLayers[spec.Layer]
 	if !ok {
-		return nil, model.Errorf(model.CodeBadInput, "layer %s cannot be imported; importable: GRID, BUILDING, CAMERA, SERVICE_POINT", spec.Layer)
+		return nil, model.Errorf(model.CodeBadInput, "layer %s cannot be imported; importable: %s", spec.Layer, strings.Join(strs(ImportLayers), ", "))
 	}
 	res := &ImportResult{}
 	conn, err := s.pool.Acquire(ctx)
@@ -219,6 +253,11 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 	if err := stageRows(ctx, tx, il, spec); err != nil {
 		return nil, err
 	}
+	if il.prepare != nil {
+		if err := il.prepare(ctx, tx); err != nil {
+			return nil, err
+		}
+	}
 	phase("stage: geometry, validity, grids")
 	if spec.Staged != nil {
 		spec.Staged()
@@ -239,18 +278,33 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 	if res.Errors() > 0 {
 		return res, nil
 	}
-	if err := upsert(ctx, tx, spec.Layer, il, res); err != nil {
+	write := func(ctx context.Context, tx pgx.Tx, res *ImportResult) error {
+		return upsert(ctx, tx, spec.Layer, il, res)
+	}
+	if il.write != nil {
+		write = il.write
+	}
+	if err := write(ctx, tx, res); err != nil {
 		return nil, err
 	}
 	phase("upsert")
 	missing := "FROM " + il.table + " t WHERE NOT EXISTS (SELECT 1 FROM import_rows s WHERE s.code = t." + il.key + ")"
+	if il.key == "source_id" {
+		missing += " AND (t.source_id IS NOT NULL OR t.id NOT IN (SELECT " + ownID("s.code") + " FROM import_rows s WHERE " + ownID("s.code") + " IS NOT NULL))"
+	}
 	if err := tx.QueryRow(ctx, "SELECT count(*) "+missing).Scan(&res.Missing); err != nil {
 		return nil, wrap(err, "count rows missing from the import")
 	}
 	if spec.Prune && res.Missing > 0 {
-		if spec.Layer == model.LayerGrid {
-			// Children first: a parent goes after the grids under it.
-			missing += " AND NOT EXISTS (SELECT 1 FROM grids c WHERE c.parent_id = t.id)"
+		tree := spec.Layer == model.LayerGrid || spec.Layer == model.LayerPartyUnit
+		if tree {
+			// Children first: a parent goes after the rows under it.
+			missing += " AND NOT EXISTS (SELECT 1 FROM " + il.table + " c WHERE c.parent_id = t.id)"
+		}
+		if il.pruneFirst != "" {
+			if _, err := tx.Exec(ctx, strings.ReplaceAll(il.pruneFirst, "$1", "SELECT t.id "+missing)); err != nil {
+				return nil, wrap(err, "prune")
+			}
 		}
 		for {
 			tag, err := tx.Exec(ctx, "DELETE "+missing)
@@ -262,7 +316,7 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 				return nil, wrap(err, "prune")
 			}
 			res.Pruned += int(tag.RowsAffected())
-			if tag.RowsAffected() == 0 || spec.Layer != model.LayerGrid {
+			if tag.RowsAffected() == 0 || !tree {
 				break
 			}
 		}
@@ -306,6 +360,7 @@ WHERE g.code = c.pc AND (g.population, g.households) IS DISTINCT FROM (c.p, c.h)
 // parse, geometry in WGS84 (repaired when asked), and the GRID each row lies in.
 func stageRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec) error {
 	var sel, defs []string
+	timed := false
 	for _, f := range il.fields {
 		defs = append(defs, f.Column+" text")
 		sel = append(sel, "nullif(btrim(r."+f.Column+"), '')")
@@ -316,6 +371,15 @@ func stageRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec) 
 		case f.Number:
 			defs = append(defs, "i_"+f.Column+" float8")
 			sel = append(sel, "CASE WHEN btrim(r."+f.Column+`) ~ '^-?[0-9]{1,12}(\.[0-9]*)?$' THEN btrim(r.`+f.Column+")::float8 END")
+		case f.Time:
+			defs = append(defs, "i_"+f.Column+" timestamptz")
+			sel = append(sel, "pg_temp.import_time(r."+f.Column+")")
+		}
+		if f.Time && !timed {
+			timed = true
+			if _, err := tx.Exec(ctx, importTimeSQL); err != nil {
+				return wrap(err, "stage import")
+			}
 		}
 	}
 	// The geometry: parsed (and transformed) in an inner query, shaped, and checked for

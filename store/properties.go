@@ -49,12 +49,17 @@ var properties = map[model.Layer][]Property{
 		{Name: "households", Type: "integer", Title: "户数", Queryable: true, expr: "t.households"},
 		{Name: "residents", Type: "integer", Title: "实有人口", Queryable: true, expr: "t.residents"},
 		{Name: "grid", Type: "string", Title: "所在网格", Queryable: true, expr: gridCodeOf},
+		{Name: "sourceId", Type: "string", Title: "来源编号", expr: stableID("t")},
 	},
 	model.LayerPartyUnit: {
 		{Name: "name", Type: "string", Title: "名称", expr: "t.name"},
 		{Name: "kind", Type: "string", Title: "类型", Enum: strs(model.PartyUnitKinds), Queryable: true, expr: "t.kind"},
 		{Name: "memberCount", Type: "integer", Title: "党员数", Queryable: true, expr: "t.member_count"},
 		{Name: "grid", Type: "string", Title: "所在网格", Queryable: true, expr: gridCodeOf},
+		{Name: "sourceId", Type: "string", Title: "来源编号", expr: stableID("t")},
+		{Name: "parent", Type: "string", Title: "上级党组织", expr: "(SELECT " + stableID("pp") + " FROM party_units pp WHERE pp.id = t.parent_id)"},
+		{Name: "orgGrid", Type: "string", Title: "所属网格单元", expr: "(SELECT og.code FROM grids og WHERE og.id = t.org_grid_id)"},
+		{Name: "building", Type: "string", Title: "所在楼栋", expr: "(SELECT " + stableID("pb") + " FROM buildings pb WHERE pb.id = t.building_id)"},
 	},
 	model.LayerCamera: {
 		{Name: "name", Type: "string", Title: "名称", expr: "t.name"},
@@ -72,6 +77,7 @@ var properties = map[model.Layer][]Property{
 		{Name: "phone", Type: "string", Title: "电话", expr: "t.phone"},
 		{Name: "openingHours", Type: "string", Title: "开放时间", expr: "t.opening_hours"},
 		{Name: "grid", Type: "string", Title: "所在网格", Queryable: true, expr: gridCodeOf},
+		{Name: "sourceId", Type: "string", Title: "来源编号", expr: stableID("t")},
 	},
 	model.LayerIncident: {
 		{Name: "name", Type: "string", Title: "标题", expr: "t.title"},
