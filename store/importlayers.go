@@ -33,14 +33,15 @@ func moved(a, b string) string {
 	return "(" + a + " IS DISTINCT FROM " + b + " AND (" + a + " IS NULL OR " + b + " IS NULL OR ST_AsGeoJSON(" + a + ", 7) <> ST_AsGeoJSON(" + b + ", 7)))"
 }
 
-// importTimeSQL reads a file's time: ISO 8601 with its offset (or Z), or without one
-// — "2026-03-16T09:30", "2026-03-16 09:30", "2026/3/16 9:30", a bare date — as Beijing
-// time; NULL for anything else, an impossible date included (the checks report it).
+// importTimeSQL reads a file's time: ISO 8601 with its offset (or Z; GDAL writes
+// "2026/03/16 09:30:00+08"), or without one — "2026-03-16T09:30", "2026-03-16 09:30",
+// "2026/3/16 9:30", a bare date — as Beijing time; NULL for anything else, an impossible
+// date included (the checks report it).
 const importTimeSQL = `CREATE OR REPLACE FUNCTION pg_temp.import_time(v text) RETURNS timestamptz LANGUAGE plpgsql STABLE AS $f$
 BEGIN
   v := btrim(v);
-  IF v ~ '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)? ?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN
-    RETURN v::timestamptz;
+  IF v ~ '^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}[T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)? ?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN
+    RETURN replace(v, '/', '-')::timestamptz;
   END IF;
   IF v ~ '^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?$' THEN
     RETURN replace(v, '/', '-')::timestamp AT TIME ZONE interval '+08:00';
@@ -208,7 +209,7 @@ const importActor = "数据导入"
 // the workflow to its status; a stored one that changed gets an entry per move (one from
 // its status to itself when only its record changed). Every entry is announced, so live
 // maps and the change feed see the import as they see a report or a transition.
-func writeIncidents(ctx context.Context, tx pgx.Tx, res *ImportResult) error {
+func writeIncidents(ctx context.Context, tx pgx.Tx, spec ImportSpec, res *ImportResult) error {
 	var pf, pt, sf, st []string
 	var pn []int32
 	for _, f := range model.IncidentStatuses {
@@ -249,6 +250,10 @@ SELECT (SELECT count(*) FROM ch), (SELECT count(*) FROM ins), (SELECT count(*) F
 	}
 	res.Updated, res.Inserted = updated, inserted
 	res.Unchanged = res.Rows - inserted - updated
+	if spec.DryRun {
+		// A sequence does not roll back.
+		return nil
+	}
 	// Reports number their codes SJ + Beijing date + a sequence: imported codes of today
 	// (or later) must not be handed out again, so the sequence moves past them.
 	const bump = `SELECT setval('incident_code_seq', greatest((SELECT last_value FROM incident_code_seq), max(substr(code, 11)::bigint)))

@@ -35,7 +35,7 @@ type importLayer struct {
 	// stored state, locked).
 	prepare func(context.Context, pgx.Tx) error
 	// write, when set, writes the layer instead of upsert (an incident's timeline).
-	write func(context.Context, pgx.Tx, *ImportResult) error
+	write func(context.Context, pgx.Tx, ImportSpec, *ImportResult) error
 	// pruneFirst, when set, removes what refers to the rows -prune removes ($1 is the
 	// statement naming them).
 	pruneFirst string
@@ -278,13 +278,13 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 	if res.Errors() > 0 {
 		return res, nil
 	}
-	write := func(ctx context.Context, tx pgx.Tx, res *ImportResult) error {
+	write := func(ctx context.Context, tx pgx.Tx, spec ImportSpec, res *ImportResult) error {
 		return upsert(ctx, tx, spec.Layer, il, res)
 	}
 	if il.write != nil {
 		write = il.write
 	}
-	if err := write(ctx, tx, res); err != nil {
+	if err := write(ctx, tx, spec, res); err != nil {
 		return nil, err
 	}
 	phase("upsert")
