@@ -11,8 +11,10 @@ import { clear, h, num } from './dom.js';
 import { hook } from './hooks.js';
 
 const geojson = new GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
-const LAYER_NAMES = { GRID: '网格', BUILDING: '楼栋', CAMERA: '摄像头', SERVICE_POINT: '服务点位' };
-const TILE_KEYS = { GRID: 'grid', BUILDING: 'building', CAMERA: 'camera', SERVICE_POINT: 'service_point' };
+const LAYER_NAMES = { GRID: '网格', BUILDING: '楼栋', PARTY_UNIT: '党组织', CAMERA: '摄像头', SERVICE_POINT: '服务点位', INCIDENT: '事件' };
+// The incident layer is not reloaded here: an import's timeline entries reach the map as
+// live updates, which reload it with its status filter.
+const TILE_KEYS = { GRID: 'grid', BUILDING: 'building', PARTY_UNIT: 'party_unit', CAMERA: 'camera', SERVICE_POINT: 'service_point' };
 const problemStyle = new Style({
   image: new Circle({ radius: 7, fill: new Fill({ color: 'rgba(255,45,45,.35)' }), stroke: new Stroke({ color: '#ff2d2d', width: 2 }) }),
   stroke: new Stroke({ color: '#ff2d2d', width: 2, lineDash: [6, 4] }),
