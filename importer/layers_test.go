@@ -404,3 +404,52 @@ func TestImportedIncidentsFollowTheWorkflow(t *testing.T) {
 		}
 	})
 }
+
+// -prune removes what the file does not hold: party units below their parents first,
+// incidents with their timelines.
+func TestPruneOfTheNewLayers(t *testing.T) {
+	db := seeded(t)
+	ctx := ctxFor(t)
+	dir := t.TempDir()
+	keep := func(l model.Layer, where func(map[string]any) bool) string {
+		var fc struct {
+			Features []json.RawMessage `json:"features"`
+		}
+		raw, err := os.ReadFile(export(t, ctx, db, l, "geojson", "", dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &fc); err != nil {
+			t.Fatal(err)
+		}
+		var kept []string
+		for _, f := range fc.Features {
+			var p struct{ Properties map[string]any }
+			if err := json.Unmarshal(f, &p); err != nil {
+				t.Fatal(err)
+			}
+			if where(p.Properties) {
+				kept = append(kept, string(f))
+			}
+		}
+		return writeCollection(t, strings.ToLower(string(l))+"-kept.geojson", kept...)
+	}
+	t.Run("party units: only the committees stay", func(t *testing.T) {
+		committees := count(t, db, `SELECT count(*) FROM party_units WHERE kind = 'COMMUNITY_COMMITTEE'`)
+		others := count(t, db, `SELECT count(*) FROM party_units`) - committees
+		res := load(t, db, importer.Options{Layer: model.LayerPartyUnit, Prune: true,
+			File: keep(model.LayerPartyUnit, func(p map[string]any) bool { return p["kind"] == "COMMUNITY_COMMITTEE" })})
+		if res.Missing != others || res.Pruned != others || count(t, db, `SELECT count(*) FROM party_units`) != committees {
+			t.Errorf("missing %d, pruned %d, want %d; %d left, want %d", res.Missing, res.Pruned, others,
+				count(t, db, `SELECT count(*) FROM party_units`), committees)
+		}
+	})
+	t.Run("incidents: the closed ones go, with their timelines", func(t *testing.T) {
+		open := count(t, db, `SELECT count(*) FROM incidents WHERE status <> 'CLOSED'`)
+		res := load(t, db, importer.Options{Layer: model.LayerIncident, Prune: true,
+			File: keep(model.LayerIncident, func(p map[string]any) bool { return p["status"] != "CLOSED" })})
+		if res.Pruned == 0 || count(t, db, `SELECT count(*) FROM incidents`) != open {
+			t.Errorf("pruned %d; %d incidents left, want %d", res.Pruned, count(t, db, `SELECT count(*) FROM incidents`), open)
+		}
+	})
+}
