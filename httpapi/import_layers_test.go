@@ -54,7 +54,8 @@ func TestImportPartyUnitsAndIncidentsOverHTTP(t *testing.T) {
 		for _, p := range ans.report.Problems {
 			fields[fmt.Sprint(p.Row, p.Field)] = true
 		}
-		for _, want := range []string{"2category", "3status", "3reportedAt"} {
+		// Rows are the file's lines: the header is line 1.
+		for _, want := range []string{"3category", "4status", "4reportedAt"} {
 			if !fields[want] {
 				t.Errorf("no problem for row/field %s: %+v", want, ans.report.Problems)
 			}

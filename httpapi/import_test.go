@@ -216,8 +216,8 @@ func TestImportOverHTTP(t *testing.T) {
 		}
 		zw.Close()
 		ans := a.upload(t, "", "layer=SERVICE_POINT&dryRun=1", "服务点位.zip", zipped.Bytes())
-		if r := ans.report; ans.status != http.StatusOK || r.Rows != n || r.Inserted != n || r.Errors != 0 || !strings.Contains(r.CRS, ".prj") {
-			// The demo's points have no source id: the export's global ids are new keys.
+		if r := ans.report; ans.status != http.StatusOK || r.Rows != n || r.Unchanged != n || r.Errors != 0 || !strings.Contains(r.CRS, ".prj") {
+			// The export's sourceIds are the points' stable ids: the file matches the points it came from.
 			t.Fatalf("status %d, report %+v, errors %v: want the %d exported points read clean, in the .prj's CRS", ans.status, r, ans.errors, n)
 		}
 	})
@@ -301,7 +301,7 @@ func TestMapPageImport(t *testing.T) {
 	b.do(t, "open /map", chromedp.EmulateViewport(1440, 900), chromedp.Navigate(a.srv.URL+"/map/"))
 	b.wait(t, "the district", `document.querySelector('#breadcrumb .current[data-level="DISTRICT"]') !== null`)
 	b.wait(t, "the import section", `document.getElementById('import-section').hidden === false &&
-		document.querySelectorAll('#import-layer option').length === 4`)
+		document.querySelectorAll('#import-layer option').length === 6`)
 
 	b.do(t, "pick a file with a problem", chromedp.SetValue(chromedp.CSS("#import-layer"), "SERVICE_POINT"),
 		chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{bad}))

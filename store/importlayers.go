@@ -27,10 +27,11 @@ func matchID(table, x string) string {
 		" m WHERE m.source_id IS NULL AND m.id = " + ownID(x) + "))"
 }
 
-// moved is "geometry b differs from a at the precision exports write" (7 decimals, about
-// 1 cm): a file exported and imported again leaves the rows it came from as they were.
+// moved is "geometry b lies more than 1e-7° (about 1 cm) from a": exports write 7
+// decimals, so a file exported and imported again, in any CRS, leaves the rows it came
+// from as they were. Equal geometry is told apart without measuring.
 func moved(a, b string) string {
-	return "(" + a + " IS DISTINCT FROM " + b + " AND (" + a + " IS NULL OR " + b + " IS NULL OR ST_AsGeoJSON(" + a + ", 7) <> ST_AsGeoJSON(" + b + ", 7)))"
+	return "(" + a + " IS DISTINCT FROM " + b + " AND (" + a + " IS NULL OR " + b + " IS NULL OR ST_HausdorffDistance(" + a + ", " + b + ") > 1e-7))"
 }
 
 // importTimeSQL reads a file's time: ISO 8601 with its offset (or Z; GDAL writes
