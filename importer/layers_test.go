@@ -146,7 +146,14 @@ func TestPartyUnitAndIncidentProblems(t *testing.T) {
 	if err := db.Store.Pool().QueryRow(ctx, `SELECT $1 || '-' || min(id) FROM buildings`, prefix).Scan(&building); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Store.Pool().QueryRow(ctx, `SELECT min(code) FROM incidents WHERE status = 'CLOSED'`).Scan(&closed); err != nil {
+	var closedReported, closedAt, dispatched, dispatchedReported string
+	const iso = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`
+	if err := db.Store.Pool().QueryRow(ctx, `SELECT code, to_char(reported_at AT TIME ZONE 'UTC', `+iso+`), to_char(closed_at AT TIME ZONE 'UTC', `+iso+`)
+		FROM incidents WHERE status = 'CLOSED' ORDER BY code LIMIT 1`).Scan(&closed, &closedReported, &closedAt); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Store.Pool().QueryRow(ctx, `SELECT code, to_char(reported_at AT TIME ZONE 'UTC', `+iso+`)
+		FROM incidents WHERE status = 'DISPATCHED' ORDER BY code LIMIT 1`).Scan(&dispatched, &dispatchedReported); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Store.Pool().QueryRow(ctx, `SELECT code, to_char(reported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
@@ -175,6 +182,7 @@ func TestPartyUnitAndIncidentProblems(t *testing.T) {
 			feature(map[string]any{"sourceId": "P7", "name": "楼栋不在库中", "kind": "BUILDING_GROUP", "parent": "P6", "building": "B-404"}, at),
 			feature(map[string]any{"sourceId": "P8", "name": "组织网格层级不对", "kind": "GRID_BRANCH", "parent": "P1", "orgGrid": "150203002"}, at),
 			feature(map[string]any{"sourceId": "P8", "name": "重复编号", "kind": "党委", "memberCount": -1}, point(100, 30)),
+			feature(map[string]any{"sourceId": "P10", "name": "组织网格不存在", "kind": "COMMUNITY_COMMITTEE", "orgGrid": "150203999999"}, at),
 		},
 		want: []want{
 			{1, "parent", "a COMMUNITY_COMMITTEE has no parent"},
@@ -189,6 +197,7 @@ func TestPartyUnitAndIncidentProblems(t *testing.T) {
 			{9, "kind", "not one of"},
 			{9, "memberCount", "below 0"},
 			{9, "geometry", "outside every grid"},
+			{10, "orgGrid", "is not a grid unit in the database"},
 		},
 	}, {
 		name:  "incidents",
@@ -204,6 +213,10 @@ func TestPartyUnitAndIncidentProblems(t *testing.T) {
 			feature(map[string]any{"code": accepted, "name": "退回上报", "category": "市容环境", "status": "REPORTED", "reportedAt": acceptedReported}, at),
 			feature(map[string]any{"code": "IMP8", "name": "优先级", "category": "市容环境", "reportedAt": "2026-03-10", "priority": 9, "source": "PIGEON", "amountYuan": -5}, at),
 			feature(map[string]any{"code": "IMP8", "category": "市容环境", "reportedAt": "2099-01-01 00:00"}, point(100, 30)),
+			feature(map[string]any{"code": "IMP10", "name": strings.Repeat("长", 201), "category": "市容环境", "status": "CLOSED",
+				"reportedAt": "2026-03-10 09:30", "closedAt": "2026-03-09 09:30"}, at),
+			feature(map[string]any{"code": closed, "name": "改过标题的已结案事件", "category": "市容环境", "status": "CLOSED", "reportedAt": closedReported, "closedAt": closedAt}, at),
+			feature(map[string]any{"code": dispatched, "name": "结案早于派遣", "category": "市容环境", "status": "CLOSED", "reportedAt": dispatchedReported, "closedAt": dispatchedReported}, at),
 		},
 		want: []want{
 			{1, "category", "not one of 市容环境"},
@@ -221,6 +234,10 @@ func TestPartyUnitAndIncidentProblems(t *testing.T) {
 			{9, "name", "required field is empty"},
 			{9, "reportedAt", "in the future"},
 			{9, "geometry", "outside every grid"},
+			{10, "name", "longer than 200 characters"},
+			{10, "closedAt", "before reportedAt"},
+			{11, "code", "is CLOSED: a finished record is not changed by an import"},
+			{12, "closedAt", "before the incident's last timeline entry"},
 		},
 	}}
 	for _, c := range cases {
