@@ -212,7 +212,15 @@ func upsert(ctx context.Context, tx pgx.Tx, l model.Layer, il importLayer, res *
 	// exports write for it: a file that went through another hub matches both ways.
 	keys := []string{"t." + w.key + " = " + w.keyExpr}
 	if w.key == "source_id" {
-		keys = append(keys, "t.source_id IS NULL AND t.id = "+ownID(w.keyExpr))
+		// Only files that came from this database hold its stable ids: the others are
+		// spared the second pass.
+		var own bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM import_rows s WHERE "+ownID(w.keyExpr)+" IS NOT NULL)").Scan(&own); err != nil {
+			return wrap(err, "match source ids")
+		}
+		if own {
+			keys = append(keys, "t.source_id IS NULL AND t.id = "+ownID(w.keyExpr))
+		}
 	}
 	var oldAttrs, newAttrs []string
 	geomChanged := "false"
