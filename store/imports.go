@@ -96,6 +96,9 @@ type ImportSpec struct {
 	Placed func(Placement) error
 	// Staged, when set, is called once every row has been read and staged.
 	Staged func()
+	// Checked, when set, is called once the checks found nothing that stops the import,
+	// before it writes (or, on a dry run, counts what it would write).
+	Checked func()
 }
 
 // Placement is where a file's rows fell once transformed to WGS84, against the district.
@@ -238,6 +241,9 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 	phase("checks")
 	if res.Errors() > 0 {
 		return res, nil
+	}
+	if spec.Checked != nil {
+		spec.Checked()
 	}
 	if err := upsert(ctx, tx, spec.Layer, il, res); err != nil {
 		return nil, err
