@@ -68,8 +68,18 @@ type importAnswer struct {
 	errors []gqlError
 }
 
-// upload posts a file to /import as a multipart form.
-func (a *api) upload(t *testing.T, key, query, filename string, body []byte) importAnswer {
+// gridPoint is a point inside a GRID-level grid of the district.
+func (a *api) gridPoint(t *testing.T) (lon, lat float64) {
+	t.Helper()
+	if err := a.db.Store.Pool().QueryRow(context.Background(),
+		`SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids ORDER BY length(code) DESC, code LIMIT 1) g`).Scan(&lon, &lat); err != nil {
+		t.Fatal(err)
+	}
+	return lon, lat
+}
+
+// fileForm is a multipart form holding the file as its "file" part.
+func fileForm(t *testing.T, filename string, body []byte) (*bytes.Buffer, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -79,8 +89,15 @@ func (a *api) upload(t *testing.T, key, query, filename string, body []byte) imp
 	}
 	fw.Write(body)
 	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/import?"+query, &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return &buf, mw.FormDataContentType()
+}
+
+// upload posts a file to /import as a multipart form.
+func (a *api) upload(t *testing.T, key, query, filename string, body []byte) importAnswer {
+	t.Helper()
+	form, contentType := fileForm(t, filename, body)
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/import?"+query, form)
+	req.Header.Set("Content-Type", contentType)
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
@@ -108,9 +125,16 @@ func (a *api) upload(t *testing.T, key, query, filename string, body []byte) imp
 
 // servicePoints is a GeoJSON of service points at the given places.
 func servicePoints(prefix string, at ...[2]float64) []byte {
+	return points(func(i int) string {
+		return fmt.Sprintf(`{"sourceId":"%s-%d","name":"调解室%d","kind":"MEDIATION"}`, prefix, i, i)
+	}, at...)
+}
+
+// points is a GeoJSON of points at the given places, the i-th with properties(i).
+func points(properties func(i int) string, at ...[2]float64) []byte {
 	var f []string
 	for i, p := range at {
-		f = append(f, fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%f,%f]},"properties":{"sourceId":"%s-%d","name":"调解室%d","kind":"MEDIATION"}}`, p[0], p[1], prefix, i, i))
+		f = append(f, fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%f,%f]},"properties":%s}`, p[0], p[1], properties(i)))
 	}
 	return []byte(`{"type":"FeatureCollection","features":[` + strings.Join(f, ",") + `]}`)
 }
@@ -118,11 +142,7 @@ func servicePoints(prefix string, at ...[2]float64) []byte {
 func TestImportOverHTTP(t *testing.T) {
 	a, keys := importAPIKeys(t)
 	streetKey := keys["street_office"]
-	var lon, lat float64
-	if err := a.db.Store.Pool().QueryRow(context.Background(),
-		`SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids ORDER BY length(code) DESC, code LIMIT 1) g`).Scan(&lon, &lat); err != nil {
-		t.Fatal(err)
-	}
+	lon, lat := a.gridPoint(t)
 	before := a.scalar(`SELECT count(*) FROM service_points`)
 
 	t.Run("a dry run writes nothing and returns the problems", func(t *testing.T) {
@@ -282,11 +302,7 @@ func TestImportOverHTTP(t *testing.T) {
 // a clean file is checked and then written.
 func TestMapPageImport(t *testing.T) {
 	a, _ := importAPI(t)
-	var lon, lat float64
-	if err := a.db.Store.Pool().QueryRow(context.Background(),
-		`SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids ORDER BY length(code) DESC, code LIMIT 1) g`).Scan(&lon, &lat); err != nil {
-		t.Fatal(err)
-	}
+	lon, lat := a.gridPoint(t)
 	dir := t.TempDir()
 	bad, good := filepath.Join(dir, "问题点位.geojson"), filepath.Join(dir, "点位.geojson")
 	if err := os.WriteFile(bad, servicePoints("page", [2]float64{lon, lat}, [2]float64{lon, lat}, [2]float64{lon, lat}, [2]float64{lon + 0.3, lat}), 0o644); err != nil {
