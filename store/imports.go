@@ -282,6 +282,9 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 			return nil, wrap(err, "sum grid figures")
 		}
 	}
+	if err := s.notifyLayer(ctx, tx, spec.Layer, res); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, wrap(err, "commit import")
 	}
