@@ -79,7 +79,7 @@ func (a *api) gridPoint(t *testing.T) (lon, lat float64) {
 }
 
 // fileForm is a multipart form holding the file as its "file" part.
-func fileForm(t *testing.T, filename string, body []byte) (*bytes.Buffer, string) {
+func fileForm(t testing.TB, filename string, body []byte) (*bytes.Buffer, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

@@ -42,98 +42,113 @@ const streamLinger = 2 * time.Second
 const streamWriteWindow = time.Minute
 
 // importStream writes an import's progress as NDJSON lines. The importer reports from
-// more than one goroutine, so every line is written under mu.
+// its own goroutines, inside the import's transaction, and must never wait for the
+// client: a report only queues where the import stands, and one goroutine writes.
 type importStream struct {
-	mu    sync.Mutex
 	w     http.ResponseWriter
 	rc    *http.ResponseController
 	start time.Time
-	cur   importProgress
-	last  time.Time
-	ended bool
+	wake  chan struct{}
 	stop  chan struct{}
 	done  chan struct{}
+
+	mu  sync.Mutex
+	cur importProgress
+	// queue holds what is not written yet: a line per phase at the most, each the
+	// newest of its phase, so that a phase passing quickly is still told.
+	queue []importProgress
 }
 
-// startStream sends the header and the first line, and keeps the stream alive until end.
+// startStream sends the header and keeps the stream going until end.
 func startStream(w http.ResponseWriter, o *importer.Options) *importStream {
-	s := &importStream{w: w, rc: http.NewResponseController(w), start: time.Now(), stop: make(chan struct{}), done: make(chan struct{})}
+	s := &importStream{w: w, rc: http.NewResponseController(w), start: time.Now(),
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	w.Header().Set("Content-Type", ndjson)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
 	o.Progress = func(rows int64, done float64) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.cur.Rows, s.cur.Done = rows, done
-		s.progress()
+		s.report(func(p *importProgress) { p.Rows, p.Done = rows, done })
 	}
 	o.Phase = func(name string) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.cur.Phase == importer.PhaseReading {
-			s.setPace()
-		}
-		s.cur.Phase = name
-		s.progress()
+		s.report(func(p *importProgress) { p.Phase = name })
 	}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(streamLinger / 2)
-		defer t.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-				s.mu.Lock()
-				if time.Since(s.last) >= streamLinger {
-					s.progress()
-				}
-				s.mu.Unlock()
-			}
-		}
-	}()
+	go s.write()
 	return s
 }
 
-// progress writes the current state; the caller holds mu.
-func (s *importStream) progress() {
-	if s.ended {
-		return
-	}
-	s.cur.ElapsedMs = time.Since(s.start).Milliseconds()
-	if s.cur.Phase == importer.PhaseReading {
-		s.setPace()
-	}
-	s.line(map[string]any{"progress": s.cur})
-}
-
-// setPace sets the rows read per second so far; the caller holds mu.
-func (s *importStream) setPace() {
-	if el := time.Since(s.start); el > 0 {
+// report updates where the import stands and queues it to be written.
+func (s *importStream) report(update func(*importProgress)) {
+	s.mu.Lock()
+	reading := s.cur.Phase == importer.PhaseReading
+	update(&s.cur)
+	el := time.Since(s.start)
+	s.cur.ElapsedMs = el.Milliseconds()
+	if reading && el > 0 {
+		// The reading's pace; once the rows are read it stays as it ended.
 		s.cur.RowsPerSecond = float64(s.cur.Rows) / el.Seconds()
 	}
+	if n := len(s.queue); n > 0 && s.queue[n-1].Phase == s.cur.Phase {
+		s.queue[n-1] = s.cur
+	} else {
+		s.queue = append(s.queue, s.cur)
+	}
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
-// line writes one JSON line and flushes it; the caller holds mu. A client that went away
-// is noticed by the request's context, which stops the import.
+// write writes what is queued as it comes, and where the import stands again whenever
+// the stream has been quiet for streamLinger, until end.
+func (s *importStream) write() {
+	defer close(s.done)
+	t := time.NewTicker(streamLinger / 2)
+	defer t.Stop()
+	var last time.Time
+	for {
+		select {
+		case <-s.stop:
+			s.flush()
+			return
+		case <-s.wake:
+		case <-t.C:
+			if time.Since(last) < streamLinger {
+				continue
+			}
+			s.report(func(*importProgress) {})
+		}
+		s.flush()
+		last = time.Now()
+	}
+}
+
+// flush writes the queued lines.
+func (s *importStream) flush() {
+	s.mu.Lock()
+	queue := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+	for _, p := range queue {
+		s.line(map[string]any{"progress": p})
+	}
+}
+
+// line writes one JSON line and flushes it. A client that went away is noticed by the
+// request's context, which stops the import.
 func (s *importStream) line(v any) {
 	_ = s.rc.SetWriteDeadline(time.Now().Add(streamWriteWindow))
 	b, _ := json.Marshal(v)
 	_, _ = s.w.Write(append(b, '\n'))
 	_ = s.rc.Flush()
-	s.last = time.Now()
 }
 
-// end stops the keep-alive lines and writes the last line: the report, or an error in
-// the shape every other answer gives one ({"errors": [...]}).
+// end writes what is queued, then the last line: the report, or an error in the shape
+// every other answer gives one ({"errors": [...]}); none when the client went away.
 func (s *importStream) end(last any) {
 	close(s.stop)
 	<-s.done
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.ended = true
 	if last != nil {
 		s.line(last)
 	}
