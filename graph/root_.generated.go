@@ -2459,8 +2459,9 @@ type LayerChange {
   updated: Int!
   removed: Int!
   """
-  Where the imported rows lie, [minLon, minLat, maxLon, maxLat] in WGS84; null when rows
-  were removed, which may have been anywhere on the layer.
+  Where the imported rows lie, [minLon, minLat, maxLon, maxLat] in WGS84 (the extent of
+  their coarsened points for a role that sees the layer coarsened); null when rows were
+  removed, which may have been anywhere on the layer.
   """
   bbox: [Float!]
   "When the import was written."

@@ -74,7 +74,9 @@ func TestLayerChangedAcrossHubs(t *testing.T) {
 	public.subscribe("1", `subscription { layerChanged `+fields+` }`, nil)
 	fenced := dialWSWith(t, a, map[string]any{"Authorization": "Bearer " + layerKey(t, db, "street_office", "150203001001001")})
 	fenced.subscribe("1", `subscription { layerChanged(layers: [SERVICE_POINT, CAMERA]) `+fields+` }`, nil)
-	waitSubscribers(t, a, 3)
+	city := dialWSWith(t, a, map[string]any{"Authorization": "Bearer " + layerKey(t, db, "city_management", "")})
+	city.subscribe("1", `subscription { layerChanged(layers: [CAMERA]) `+fields+` }`, nil)
+	waitSubscribers(t, a, 4)
 	waitListening(t, a)
 
 	t.Run("a role may not ask for a layer it cannot read", func(t *testing.T) {
@@ -122,6 +124,22 @@ func TestLayerChangedAcrossHubs(t *testing.T) {
 	t.Run("the public hears the layers it reads, not the cameras", func(t *testing.T) {
 		if got := nextLayerChange(t, public, "the public"); got.Layer != "SERVICE_POINT" || got.Inserted != 2 {
 			t.Errorf("first event %+v, want the east service points", got)
+		}
+	})
+
+	t.Run("a role that sees cameras coarsened hears their coarsened extent", func(t *testing.T) {
+		policy, err := auth.LoadPolicy("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		scope := (&auth.Principal{Role: policy.Roles["city_management"]}).Scope()
+		x, y := scope.Coarsen("CAMERA", east[0], east[1])
+		if x == east[0] && y == east[1] {
+			t.Fatalf("the role does not coarsen cameras: the test shows nothing")
+		}
+		got := nextLayerChange(t, city, "city management")
+		if got.Layer != "CAMERA" || len(got.BBox) != 4 || got.BBox[0] != x || got.BBox[1] != y || got.BBox[2] != x || got.BBox[3] != y {
+			t.Errorf("event %+v, want the camera's coarsened point [%v %v]", got, x, y)
 		}
 	})
 

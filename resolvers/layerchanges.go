@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"slices"
 
 	"github.com/paulmach/orb"
 
@@ -15,7 +16,8 @@ import (
 // read when nil; naming one it may not is FORBIDDEN). A fenced caller hears of an import
 // when the rows' extent meets its fence's extent (a test of bounds, not of shapes: it
 // may hear of rows just outside its fence, never miss rows inside it), and of every
-// import that removed rows, whose places are not known.
+// import that removed rows, whose places are not known. Where the role sees a layer's
+// points coarsened, the extent is that of the coarsened points.
 func (r *Resolver) layerChanges(ctx context.Context, layers []model.Layer) (<-chan *store.LayerChange, error) {
 	p := auth.From(ctx)
 	if layers == nil {
@@ -52,6 +54,10 @@ func (r *Resolver) layerChanges(ctx context.Context, layers []model.Layer) (<-ch
 		}
 		return fence.Intersects(orb.Bound{Min: orb.Point{c.BBox[0], c.BBox[1]}, Max: orb.Point{c.BBox[2], c.BBox[3]}})
 	})
+	var scope *store.Scope
+	if p != nil {
+		scope = p.Scope()
+	}
 	out := make(chan *store.LayerChange)
 	go func() {
 		defer close(out)
@@ -63,6 +69,11 @@ func (r *Resolver) layerChanges(ctx context.Context, layers []model.Layer) (<-ch
 			case c, ok := <-sub.C:
 				if !ok {
 					return
+				}
+				if len(c.BBox) == 4 {
+					c.BBox = slices.Clone(c.BBox)
+					c.BBox[0], c.BBox[1] = scope.Coarsen(c.Layer, c.BBox[0], c.BBox[1])
+					c.BBox[2], c.BBox[3] = scope.Coarsen(c.Layer, c.BBox[2], c.BBox[3])
 				}
 				select {
 				case out <- &c:
