@@ -72,6 +72,11 @@ func runImport(ctx context.Context, st *store.Store, cfg importConfig, out io.Wr
 				_ = bar.Set64(int64(done * 1000))
 			}
 		}
+		cfg.opts.Phase = func(name string) {
+			if name != importer.PhaseReading {
+				bar.Describe(name)
+			}
+		}
 		defer bar.Finish()
 	} else {
 		start, last := time.Now(), time.Time{}
@@ -86,6 +91,11 @@ func runImport(ctx context.Context, st *store.Store, cfg importConfig, out io.Wr
 				line += fmt.Sprintf(", %.0f%%, ETA %s", done*100, (time.Duration(float64(el)/done) - el).Round(time.Second))
 			}
 			fmt.Fprintln(progressOut, line)
+		}
+		cfg.opts.Phase = func(name string) {
+			if name != importer.PhaseReading {
+				fmt.Fprintf(progressOut, "gridhub import: %s\n", name)
+			}
 		}
 	}
 	res, err := importer.Run(ctx, st, cfg.opts)

@@ -167,14 +167,33 @@ func (a *Authenticator) SignInFailed(client string) {
 	a.buckets.Take("fail:"+client, a.failRate.PerSecond, int(a.failRate.Burst))
 }
 
+// Local reports whether authenticating credential reads nothing from the database: no
+// credential, a token, or a key verified a moment ago. Others are tried only after
+// SignInAllowed, so that guessing keys cannot make the database work.
+func (a *Authenticator) Local(credential string) bool {
+	if credential == "" || !LooksLikeKey(credential) {
+		return true
+	}
+	prefix, ok := KeyPrefix(credential)
+	if !ok {
+		return true
+	}
+	a.mu.Lock()
+	c, hit := a.keys[prefix]
+	a.mu.Unlock()
+	return hit && time.Since(c.at) <= a.keyTTL
+}
+
 // Spend takes one request from p's rate (per key; per principal and client address for
-// callers without one), and says how long to wait when there is none left.
-func (a *Authenticator) Spend(p *Principal, client string) (bool, time.Duration) {
+// callers without one) unless client is over its failed sign-ins, both in one step, and
+// says how long to wait when refused; signIn says the failed sign-ins refused it.
+func (a *Authenticator) Spend(p *Principal, client string) (ok, signIn bool, wait time.Duration) {
 	key := "rate:" + p.Name + "@" + client
 	if p.KeyID != nil {
 		key = fmt.Sprint("rate:key:", *p.KeyID)
 	}
-	return a.buckets.Take(key, p.Role.Rate.PerSecond, int(p.Role.Rate.Burst))
+	return a.buckets.TakeGuarded(Bucket{"fail:" + client, a.failRate.PerSecond, int(a.failRate.Burst)},
+		Bucket{key, p.Role.Rate.PerSecond, int(p.Role.Rate.Burst)})
 }
 
 // Bearer reads the credential of an "Authorization: Bearer <credential>" header (or a

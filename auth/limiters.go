@@ -13,6 +13,17 @@ import (
 type Buckets interface {
 	Take(key string, perSecond float64, burst int) (ok bool, wait time.Duration)
 	Peek(key string, perSecond float64, burst int) (ok bool, wait time.Duration)
+	// TakeGuarded spends a token of take only while guard (looked at, never spent) has
+	// one, in one step: one round trip where the buckets are shared. guarded says that
+	// guard had none.
+	TakeGuarded(guard, take Bucket) (ok, guarded bool, wait time.Duration)
+}
+
+// Bucket names a token bucket and its rate.
+type Bucket struct {
+	Key       string
+	PerSecond float64
+	Burst     int
 }
 
 // LocalBuckets are this process's own buckets.
@@ -62,6 +73,15 @@ func (ls *limiters) Take(key string, perSecond float64, burst int) (bool, time.D
 		return false, d
 	}
 	return true, 0
+}
+
+// TakeGuarded spends a token of take when guard has one.
+func (ls *limiters) TakeGuarded(guard, take Bucket) (bool, bool, time.Duration) {
+	if ok, wait := ls.Peek(guard.Key, guard.PerSecond, guard.Burst); !ok {
+		return false, true, wait
+	}
+	ok, wait := ls.Take(take.Key, take.PerSecond, take.Burst)
+	return ok, false, wait
 }
 
 // Peek reports whether key still has a token, without spending one.

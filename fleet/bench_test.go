@@ -155,7 +155,8 @@ func BenchmarkReplicaLag(b *testing.B) {
 }
 
 // BenchmarkRateLimit is what a request's rate limit costs: this process's own bucket,
-// and the fleet's in Redis (one round trip to a local Redis).
+// and the fleet's in Redis (one round trip to a local Redis); "guarded" also looks at the
+// address's failed sign-ins, as every request does, in the same step.
 func BenchmarkRateLimit(b *testing.B) {
 	r := startRedis(b)
 	for _, c := range []struct {
@@ -167,6 +168,16 @@ func BenchmarkRateLimit(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					c.bk.Take(fmt.Sprint("key:", i.Add(1)%100), 1e6, 1e6)
+				}
+			})
+		})
+		b.Run(c.name+", guarded", func(b *testing.B) {
+			var i atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					n := i.Add(1) % 100
+					c.bk.TakeGuarded(auth.Bucket{Key: fmt.Sprint("fail:", n), PerSecond: 1, Burst: 10},
+						auth.Bucket{Key: fmt.Sprint("key:", n), PerSecond: 1e6, Burst: 1e6})
 				}
 			})
 		})

@@ -65,6 +65,46 @@ if ARGV[3] == '1' then
 end
 return 0`)
 
+// gcraGuarded is gcra on KEYS[2], run only while KEYS[1] (looked at, never spent) has a
+// token. ARGV: interval and tolerance of each. It answers {0, 0} when a token was spent,
+// else {1, µs} when the guard had none, {2, µs} when KEYS[2] had none.
+var gcraGuarded = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+for i = 1, 2 do
+  local tat = tonumber(redis.call('GET', KEYS[i]) or now)
+  if tat < now then tat = now end
+  local interval = tonumber(ARGV[2 * i - 1])
+  local newtat = tat + interval
+  local at = newtat - tonumber(ARGV[2 * i])
+  if at > now then return {i, math.ceil(at - now)} end
+  if i == 2 then
+    redis.call('SET', KEYS[2], string.format('%d', newtat), 'PX', math.ceil((newtat - now) / 1000) + 1000)
+  end
+end
+return {0, 0}`)
+
+// TakeGuarded spends a token of the fleet-wide bucket take while guard has one: one
+// round trip for both.
+func (r *Redis) TakeGuarded(guard, take auth.Bucket) (bool, bool, time.Duration) {
+	if guard.PerSecond <= 0 || guard.Burst <= 0 || take.PerSecond <= 0 || take.Burst <= 0 {
+		return r.local.TakeGuarded(guard, take)
+	}
+	gi, ti := int64(1e6/guard.PerSecond), int64(1e6/take.PerSecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
+	defer cancel()
+	got, err := gcraGuarded.Run(ctx, r.rdb, []string{"gridhub:bucket:" + guard.Key, "gridhub:bucket:" + take.Key},
+		gi, gi*int64(guard.Burst), ti, ti*int64(take.Burst)).Int64Slice()
+	if err != nil || len(got) != 2 {
+		r.warn("rate limits are per hub while Redis does not answer", err)
+		return r.local.TakeGuarded(guard, take)
+	}
+	if got[0] == 0 {
+		return true, false, 0
+	}
+	return false, got[0] == 1, time.Duration(got[1]) * time.Microsecond
+}
+
 // Take spends a token of the fleet-wide bucket key.
 func (r *Redis) Take(key string, perSecond float64, burst int) (bool, time.Duration) {
 	return r.bucket(key, perSecond, burst, true)

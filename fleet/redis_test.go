@@ -9,12 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"gridhub/auth"
 	"gridhub/internal/pgcluster"
 	"gridhub/internal/testdb"
 	"gridhub/model"
@@ -103,6 +106,62 @@ func TestSharedRateLimit(t *testing.T) {
 			t.Errorf("a fourth failure from the address at the other hub: %q, want RATE_LIMITED", resp.code())
 		}
 	})
+}
+
+// TestOneRoundTripPerRequest counts the commands a hub sends Redis: once a key is
+// known, a request's rate and its address's failed sign-ins cost one script call, and a
+// caller over its failed sign-ins is refused even with a good key.
+func TestOneRoundTripPerRequest(t *testing.T) {
+	r := startRedis(t)
+	db := testdb.New(t)
+	cfg := config(t)
+	cfg.AuthFailures.PerSecond, cfg.AuthFailures.Burst = 0.001, 2
+	cfg.KeyCacheTTL = time.Minute
+	cfg.Buckets = r
+	srv := hub(t, db.Store, cfg)
+	key, prefix, hash := auth.NewKey()
+	if _, err := db.Store.CreateKey(context.Background(), store.APIKey{Name: "ops", Role: "command_center", Prefix: prefix, Hash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	good := "Bearer " + key
+	calls := func() int {
+		n := 0
+		for _, line := range strings.Split(r.rdb.Info(context.Background(), "commandstats").Val(), "\n") {
+			// cmdstat_evalsha:calls=12,usec=…  (and cmdstat_eval, the first call's fallback)
+			if strings.HasPrefix(line, "cmdstat_eval") {
+				var c int
+				if _, err := fmt.Sscanf(line[strings.Index(line, ":")+1:], "calls=%d", &c); err == nil {
+					n += c
+				}
+			}
+		}
+		return n
+	}
+	for range 2 { // the key is read from the database once, and the script loaded
+		if resp := post(t, srv, `{ stats { incidents } }`, nil, "Authorization", good); resp.code() != "" {
+			t.Fatalf("warm-up: %+v", resp.Errors)
+		}
+	}
+	before := calls()
+	for i := range 10 {
+		if resp := post(t, srv, `{ stats { incidents } }`, nil, "Authorization", good); resp.code() != "" {
+			t.Fatalf("request %d: %+v", i, resp.Errors)
+		}
+	}
+	if got := calls() - before; got != 10 {
+		t.Errorf("10 requests with a known key sent %d scripts to Redis, want 10", got)
+	}
+
+	bad := "Bearer gh_00000000_not-a-key-0000000000000000000000000000000"
+	for i := range 2 {
+		if resp := post(t, srv, `{ stats { incidents } }`, nil, "Authorization", bad); resp.code() != "UNAUTHENTICATED" {
+			t.Fatalf("bad credential %d: %q, want UNAUTHENTICATED", i, resp.code())
+		}
+	}
+	resp := post(t, srv, `{ stats { incidents } }`, nil, "Authorization", good)
+	if resp.code() != "RATE_LIMITED" || !strings.Contains(resp.Errors[0].Message, "failed sign-ins") {
+		t.Errorf("a good key from an address over its failed sign-ins: %+v, want RATE_LIMITED for the sign-ins", resp.Errors)
+	}
 }
 
 // TestSharedDenseTiles has one hub find a tile dense and the other learn it.

@@ -3274,6 +3274,42 @@ func (ec *executionContext) marshalOGeoJSON2gridhubᚋmodelᚐGeoJSON(ctx contex
 	return v
 }
 
+func (ec *executionContext) unmarshalOLayer2ᚕgridhubᚋmodelᚐLayerᚄ(ctx context.Context, v any) ([]model.Layer, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Layer, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLayer2gridhubᚋmodelᚐLayer(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOLayer2ᚕgridhubᚋmodelᚐLayerᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Layer) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLayer2gridhubᚋmodelᚐLayer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalONode2gridhubᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"gridhub/model"
+	"gridhub/store"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -38,6 +39,7 @@ type MutationResolver interface {
 }
 type SubscriptionResolver interface {
 	IncidentChanged(ctx context.Context, area *AreaInput, statuses []model.IncidentStatus) (<-chan *model.Incident, error)
+	LayerChanged(ctx context.Context, layers []model.Layer) (<-chan *store.LayerChange, error)
 	WorkerMoved(ctx context.Context, area *AreaInput) (<-chan *model.GridWorker, error)
 }
 
@@ -210,6 +212,20 @@ func (ec *executionContext) field_Subscription_incidentChanged_args(ctx context.
 		return nil, err
 	}
 	args["statuses"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_layerChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "layers",
+		func(ctx context.Context, v any) ([]model.Layer, error) {
+			return ec.unmarshalOLayer2ᚕgridhubᚋmodelᚐLayerᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["layers"] = arg0
 	return args, nil
 }
 
@@ -1405,6 +1421,50 @@ func (ec *executionContext) fieldContext_Subscription_incidentChanged(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_layerChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_layerChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().LayerChanged(ctx, fc.Args["layers"].([]model.Layer))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.LayerChange) graphql.Marshaler {
+			return ec.marshalNLayerChange2ᚖgridhubᚋstoreᚐLayerChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_layerChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LayerChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_layerChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_workerMoved(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -2037,6 +2097,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "incidentChanged":
 		return ec._Subscription_incidentChanged(ctx, fields[0])
+	case "layerChanged":
+		return ec._Subscription_layerChanged(ctx, fields[0])
 	case "workerMoved":
 		return ec._Subscription_workerMoved(ctx, fields[0])
 	default:

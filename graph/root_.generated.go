@@ -239,6 +239,15 @@ type ComplexityRoot struct {
 		To       func(childComplexity int) int
 	}
 
+	LayerChange struct {
+		At       func(childComplexity int) int
+		BBox     func(childComplexity int) int
+		Inserted func(childComplexity int) int
+		Layer    func(childComplexity int) int
+		Removed  func(childComplexity int) int
+		Updated  func(childComplexity int) int
+	}
+
 	Mutation struct {
 		RecordVisit        func(childComplexity int, input RecordVisitInput, idempotencyKey string) int
 		ReportIncident     func(childComplexity int, input ReportIncidentInput, idempotencyKey string) int
@@ -348,6 +357,7 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		IncidentChanged func(childComplexity int, area *AreaInput, statuses []model.IncidentStatus) int
+		LayerChanged    func(childComplexity int, layers []model.Layer) int
 		WorkerMoved     func(childComplexity int, area *AreaInput) int
 	}
 
@@ -1273,6 +1283,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IncidentEvent.To(childComplexity), true
 
+	case "LayerChange.at":
+		if e.ComplexityRoot.LayerChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerChange.At(childComplexity), true
+	case "LayerChange.bbox":
+		if e.ComplexityRoot.LayerChange.BBox == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerChange.BBox(childComplexity), true
+	case "LayerChange.inserted":
+		if e.ComplexityRoot.LayerChange.Inserted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerChange.Inserted(childComplexity), true
+	case "LayerChange.layer":
+		if e.ComplexityRoot.LayerChange.Layer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerChange.Layer(childComplexity), true
+	case "LayerChange.removed":
+		if e.ComplexityRoot.LayerChange.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerChange.Removed(childComplexity), true
+	case "LayerChange.updated":
+		if e.ComplexityRoot.LayerChange.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerChange.Updated(childComplexity), true
+
 	case "Mutation.recordVisit":
 		if e.ComplexityRoot.Mutation.RecordVisit == nil {
 			break
@@ -1853,6 +1900,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IncidentChanged(childComplexity, args["area"].(*AreaInput), args["statuses"].([]model.IncidentStatus)), true
+	case "Subscription.layerChanged":
+		if e.ComplexityRoot.Subscription.LayerChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_layerChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.LayerChanged(childComplexity, args["layers"].([]model.Layer)), true
 	case "Subscription.workerMoved":
 		if e.ComplexityRoot.Subscription.WorkerMoved == nil {
 			break
@@ -2392,6 +2450,31 @@ extend type Query {
   grid(code: String!): Grid
   "Ordered by id. first: 1..1000."
   grids(level: GridLevel, parentCode: String, area: AreaInput, first: Int = 100, after: String): GridConnection!
+}
+`, BuiltIn: false},
+	{Name: "../schema/imports.graphqls", Input: `"What an import committed to one layer."
+type LayerChange {
+  layer: Layer!
+  inserted: Int!
+  updated: Int!
+  removed: Int!
+  """
+  Where the imported rows lie, [minLon, minLat, maxLon, maxLat] in WGS84 (the extent of
+  their coarsened points for a role that sees the layer coarsened); null when rows were
+  removed, which may have been anywhere on the layer.
+  """
+  bbox: [Float!]
+  "When the import was written."
+  at: DateTime!
+}
+
+extend type Subscription {
+  """
+  Every import committed on any server instance, to the layers asked (all when null) the
+  caller's role may read. A fenced caller hears of an import whose rows' extent meets its
+  fence's extent, and of every import that removed rows.
+  """
+  layerChanged(layers: [Layer!]): LayerChange!
 }
 `, BuiltIn: false},
 	{Name: "../schema/incident.graphqls", Input: `enum IncidentSource { WECHAT HOTLINE POLICE_24H GRID_PATROL CAMERA OTHER }
@@ -3143,6 +3226,24 @@ func (ec *executionContext) childFields_IncidentEvent(ctx context.Context, field
 		return ec.fieldContext_IncidentEvent_assignee(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IncidentEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_LayerChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "layer":
+		return ec.fieldContext_LayerChange_layer(ctx, field)
+	case "inserted":
+		return ec.fieldContext_LayerChange_inserted(ctx, field)
+	case "updated":
+		return ec.fieldContext_LayerChange_updated(ctx, field)
+	case "removed":
+		return ec.fieldContext_LayerChange_removed(ctx, field)
+	case "bbox":
+		return ec.fieldContext_LayerChange_bbox(ctx, field)
+	case "at":
+		return ec.fieldContext_LayerChange_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LayerChange", field.Name)
 }
 
 func (ec *executionContext) childFields_NearbyFeature(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

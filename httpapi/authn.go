@@ -25,17 +25,27 @@ import (
 func authenticate(an *auth.Authenticator, log *slog.Logger, proxies []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		client := clientAddr(r, proxies)
-		if ok, wait := an.SignInAllowed(client); !ok {
-			refuse(w, r, http.StatusTooManyRequests, wait, model.CodeRateLimited, "too many failed sign-ins from this address; try again later")
-			return
-		}
 		cred := auth.Bearer(r.Header.Get("Authorization"))
 		if cred == "" {
 			// For clients that drop headers (some QGIS releases lose OGC API connections'
 			// Authorization); the header wins when both are sent.
 			cred = r.URL.Query().Get("api_key")
 		}
-		if cred == "" && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		tooMany := func(wait time.Duration) {
+			refuse(w, r, http.StatusTooManyRequests, wait, model.CodeRateLimited, "too many failed sign-ins from this address; try again later")
+		}
+		websocket := cred == "" && strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+		// A credential checked without the database waits for the rate below, where the
+		// failed sign-ins are looked at in the same step; others are let near the
+		// database only while the address has not failed too often.
+		peeked := websocket || !an.Local(cred)
+		if peeked {
+			if ok, wait := an.SignInAllowed(client); !ok {
+				tooMany(wait)
+				return
+			}
+		}
+		if websocket {
 			// Browsers cannot send headers with a websocket: the credential comes in
 			// connection_init, checked by the websocket transport.
 			next.ServeHTTP(w, r)
@@ -51,11 +61,21 @@ func authenticate(an *auth.Authenticator, log *slog.Logger, proxies []netip.Pref
 				refuse(w, r, http.StatusServiceUnavailable, time.Second, model.CodeUnavailable, "the database is unavailable; try again shortly")
 				return
 			}
+			if !peeked {
+				if ok, wait := an.SignInAllowed(client); !ok {
+					tooMany(wait)
+					return
+				}
+			}
 			an.SignInFailed(client)
 			refuse(w, r, http.StatusUnauthorized, 0, coded.Code, coded.Message)
 			return
 		}
-		if ok, wait := an.Spend(p, client); !ok {
+		if ok, signIn, wait := an.Spend(p, client); !ok {
+			if signIn {
+				tooMany(wait)
+				return
+			}
 			refuse(w, r, http.StatusTooManyRequests, wait, model.CodeRateLimited,
 				fmt.Sprintf("rate limit of %g requests a second exceeded; retry after %s", p.Role.Rate.PerSecond, wait.Round(time.Millisecond)))
 			return

@@ -1,7 +1,7 @@
 package httpapi
 
-// POST /import's dry run beside the importer called directly (as `gridhub import
-// -dry-run` does) and beside bare SQL that only parses the same GeoJSON and finds each
+// POST /import's dry run (answering JSON, and streaming its progress as NDJSON) beside
+// the importer called directly (as `gridhub import -dry-run` does) and beside bare SQL that only parses the same GeoJSON and finds each
 // point's grid:
 //
 //	TEST_DATABASE_URL=... go test -run '^$' -bench ImportDryRun -benchtime 20x ./httpapi
@@ -9,7 +9,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"mime/multipart"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -39,18 +39,32 @@ func BenchmarkImportDryRun5000Points(b *testing.B) {
 
 	b.Run("http", func(b *testing.B) {
 		for b.Loop() {
-			var buf bytes.Buffer
-			mw := multipart.NewWriter(&buf)
-			fw, _ := mw.CreateFormFile("file", "points.geojson")
-			fw.Write(file)
-			mw.Close()
-			resp, err := http.Post(a.srv.URL+"/import?layer=SERVICE_POINT&dryRun=1", mw.FormDataContentType(), &buf)
+			form, contentType := fileForm(b, "points.geojson", file)
+			resp, err := http.Post(a.srv.URL+"/import?layer=SERVICE_POINT&dryRun=1", contentType, form)
 			if err != nil {
 				b.Fatal(err)
 			}
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
 				b.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+		b.ReportMetric(5000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+	b.Run("http-stream", func(b *testing.B) {
+		for b.Loop() {
+			form, contentType := fileForm(b, "points.geojson", file)
+			req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/import?layer=SERVICE_POINT&dryRun=1", form)
+			req.Header.Set("Content-Type", contentType)
+			req.Header.Set("Accept", ndjson)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !bytes.Contains(body, []byte(`{"report":`)) {
+				b.Fatalf("no report in the stream: %.200s", body)
 			}
 		}
 		b.ReportMetric(5000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")

@@ -68,8 +68,18 @@ type importAnswer struct {
 	errors []gqlError
 }
 
-// upload posts a file to /import as a multipart form.
-func (a *api) upload(t *testing.T, key, query, filename string, body []byte) importAnswer {
+// gridPoint is a point inside a GRID-level grid of the district.
+func (a *api) gridPoint(t *testing.T) (lon, lat float64) {
+	t.Helper()
+	if err := a.db.Store.Pool().QueryRow(context.Background(),
+		`SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids ORDER BY length(code) DESC, code LIMIT 1) g`).Scan(&lon, &lat); err != nil {
+		t.Fatal(err)
+	}
+	return lon, lat
+}
+
+// fileForm is a multipart form holding the file as its "file" part.
+func fileForm(t testing.TB, filename string, body []byte) (*bytes.Buffer, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -79,8 +89,15 @@ func (a *api) upload(t *testing.T, key, query, filename string, body []byte) imp
 	}
 	fw.Write(body)
 	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/import?"+query, &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return &buf, mw.FormDataContentType()
+}
+
+// upload posts a file to /import as a multipart form.
+func (a *api) upload(t *testing.T, key, query, filename string, body []byte) importAnswer {
+	t.Helper()
+	form, contentType := fileForm(t, filename, body)
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/import?"+query, form)
+	req.Header.Set("Content-Type", contentType)
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
@@ -108,9 +125,16 @@ func (a *api) upload(t *testing.T, key, query, filename string, body []byte) imp
 
 // servicePoints is a GeoJSON of service points at the given places.
 func servicePoints(prefix string, at ...[2]float64) []byte {
+	return points(func(i int) string {
+		return fmt.Sprintf(`{"sourceId":"%s-%d","name":"调解室%d","kind":"MEDIATION"}`, prefix, i, i)
+	}, at...)
+}
+
+// points is a GeoJSON of points at the given places, the i-th with properties(i).
+func points(properties func(i int) string, at ...[2]float64) []byte {
 	var f []string
 	for i, p := range at {
-		f = append(f, fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%f,%f]},"properties":{"sourceId":"%s-%d","name":"调解室%d","kind":"MEDIATION"}}`, p[0], p[1], prefix, i, i))
+		f = append(f, fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%f,%f]},"properties":%s}`, p[0], p[1], properties(i)))
 	}
 	return []byte(`{"type":"FeatureCollection","features":[` + strings.Join(f, ",") + `]}`)
 }
@@ -118,11 +142,7 @@ func servicePoints(prefix string, at ...[2]float64) []byte {
 func TestImportOverHTTP(t *testing.T) {
 	a, keys := importAPIKeys(t)
 	streetKey := keys["street_office"]
-	var lon, lat float64
-	if err := a.db.Store.Pool().QueryRow(context.Background(),
-		`SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids ORDER BY length(code) DESC, code LIMIT 1) g`).Scan(&lon, &lat); err != nil {
-		t.Fatal(err)
-	}
+	lon, lat := a.gridPoint(t)
 	before := a.scalar(`SELECT count(*) FROM service_points`)
 
 	t.Run("a dry run writes nothing and returns the problems", func(t *testing.T) {
@@ -278,15 +298,13 @@ func TestImportOverHTTP(t *testing.T) {
 }
 
 // TestMapPageImport drives the map page's 数据导入 section in headless chromium: a dry
-// run of a file with a point outside the district lists the problem and draws it, and
-// a clean file is checked and then written.
+// run of a file with a point outside the district lists the problem and draws it, a
+// clean file is checked and then written with its progress shown, the page redraws a
+// layer another client imported into, and problems far from the district are brought
+// into view.
 func TestMapPageImport(t *testing.T) {
 	a, _ := importAPI(t)
-	var lon, lat float64
-	if err := a.db.Store.Pool().QueryRow(context.Background(),
-		`SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids ORDER BY length(code) DESC, code LIMIT 1) g`).Scan(&lon, &lat); err != nil {
-		t.Fatal(err)
-	}
+	lon, lat := a.gridPoint(t)
 	dir := t.TempDir()
 	bad, good := filepath.Join(dir, "问题点位.geojson"), filepath.Join(dir, "点位.geojson")
 	if err := os.WriteFile(bad, servicePoints("page", [2]float64{lon, lat}, [2]float64{lon, lat}, [2]float64{lon, lat}, [2]float64{lon + 0.3, lat}), 0o644); err != nil {
@@ -339,6 +357,74 @@ func TestMapPageImport(t *testing.T) {
 	if got := a.scalar(`SELECT count(*) FROM service_points`); got != before+2 {
 		t.Fatalf("%d service points after the page's import, want %d", got, before+2)
 	}
+	var progress []importProgress
+	b.eval(t, `window.__gridhub.importProgress`, &progress)
+	var phases []string
+	for _, p := range progress {
+		if len(phases) == 0 || phases[len(phases)-1] != p.Phase {
+			phases = append(phases, p.Phase)
+		}
+	}
+	if strings.Join(phases, ",") != "reading,checking,writing" || progress[len(progress)-1].Rows != 2 {
+		t.Errorf("the panel showed phases %v, last %+v; want reading, checking, writing of 2 rows", phases, progress[len(progress)-1])
+	}
+
+	// Another operator imports through the API: the page hears it and redraws the layer.
+	b.wait(t, "live updates", `window.__gridhub.live === true`)
+	var urlBefore string
+	b.eval(t, `window.__gridhub.layers.service_point.getSource().getUrls()[0]`, &urlBefore)
+	other := a.upload(t, "", "layer=SERVICE_POINT&dryRun=0", "其他.geojson", servicePoints("other", [2]float64{lon, lat}, [2]float64{lon, lat}, [2]float64{lon, lat}))
+	if other.status != http.StatusOK || !other.report.Written {
+		t.Fatalf("another client's import: %d %+v %v", other.status, other.report, other.errors)
+	}
+	b.wait(t, "the other client's import heard", `window.__gridhub.layerChanges.some((c) => c.layer === 'SERVICE_POINT' && c.inserted === 3)`)
+	var urlAfter string
+	b.eval(t, `window.__gridhub.layers.service_point.getSource().getUrls()[0]`, &urlAfter)
+	if urlAfter == urlBefore {
+		t.Errorf("the service point tiles are still %s after another client's import", urlAfter)
+	}
+
+	// Problems far from the district: the view zooms out as far as it takes to show them.
+	far := filepath.Join(dir, "远处.geojson")
+	farAway := [2]float64{lon - 8, lat}
+	if err := os.WriteFile(far, servicePoints("far", [2]float64{lon, lat}, [2]float64{lon, lat}, [2]float64{lon, lat}, [2]float64{lon, lat},
+		[2]float64{lon + 0.3, lat}, farAway), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.do(t, "pick a file with a row far away", chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{far}))
+	b.do(t, "click 预检", chromedp.Click(chromedp.CSS("#import-check")))
+	b.wait(t, "both problems in view", fmt.Sprintf(`window.__gridhub.importReport !== null && window.__gridhub.importReport.drawn === 2 &&
+		window.__gridhub.inView(%f, %f) && window.__gridhub.inView(%f, %f)`, lon+0.3, lat, farAway[0], farAway[1]))
+
+	// A file in the wrong CRS is refused whole; the map shows where its rows landed.
+	wrong := filepath.Join(dir, "坐标系错误.geojson")
+	landed := [2]float64{lon + 8, lat}
+	if err := os.WriteFile(wrong, servicePoints("wrong", landed, landed, landed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.do(t, "pick a file in the wrong CRS", chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{wrong}))
+	b.do(t, "click 预检", chromedp.Click(chromedp.CSS("#import-check")))
+	b.wait(t, "where the rows landed in view", fmt.Sprintf(`window.__gridhub.importReport !== null && window.__gridhub.importReport.code === 'BAD_GEOMETRY' &&
+		window.__gridhub.importReport.drawn === 1 && window.__gridhub.inView(%f, %f)`, landed[0], landed[1]))
+
+	// An operator who closes the page while the import writes stops it: nothing is written.
+	leaving := filepath.Join(dir, "离开.geojson")
+	if err := os.WriteFile(leaving, servicePoints("leave", [2]float64{lon, lat}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.do(t, "pick a clean file", chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{leaving}))
+	b.do(t, "click 预检", chromedp.Click(chromedp.CSS("#import-check")))
+	b.wait(t, "a clean dry run", `window.__gridhub.importReport !== null && window.__gridhub.importReport.errors === 0 &&
+		document.getElementById('import-commit').disabled === false`)
+	held := holdTable(t, a, "service_points")
+	b.do(t, "click 导入", chromedp.Click(chromedp.CSS("#import-commit")))
+	held.waitedFor()
+	b.wait(t, "the panel in its writing phase", `window.__gridhub.importProgress.some((p) => p.phase === 'writing')`)
+	if shots, err := os.MkdirTemp("", "gridhub-import-"); err == nil {
+		t.Logf("screenshot: %s", b.screenshot(t, shots, "import-progress"))
+	}
+	b.do(t, "leave the page", chromedp.Navigate("about:blank"))
+	held.release()
 	if errs := b.errors(); len(errs) > 0 {
 		t.Errorf("the page logged errors: %v", errs)
 	}

@@ -125,7 +125,7 @@ func (h *importHandler) post(w http.ResponseWriter, r *http.Request, p *auth.Pri
 
 	dir, err := os.MkdirTemp("", "gridhub-import-")
 	if err != nil {
-		h.internal(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	defer os.RemoveAll(dir)
@@ -135,19 +135,45 @@ func (h *importHandler) post(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return
 	}
 	o.File = file
+	var stream *importStream
+	if wantsStream(r) {
+		stream = startStream(w, &o)
+	}
+	rep, err := h.run(r, p, o)
+	switch {
+	case stream != nil && err != nil:
+		status, code, msg := h.classify(r, err)
+		if status == 0 {
+			noteOutcome(r.Context(), "cancelled")
+			stream.end(nil)
+			return
+		}
+		noteOutcome(r.Context(), code)
+		stream.end(streamError(code, msg, errorExtensions(err)))
+	case stream != nil:
+		stream.end(map[string]any{"report": rep})
+	case err != nil:
+		h.fail(w, r, err)
+	default:
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(rep)
+	}
+}
+
+// run imports o and makes the report.
+func (h *importHandler) run(r *http.Request, p *auth.Principal, o importer.Options) (*importReport, error) {
+	ctx := r.Context()
 	res, err := importer.Run(ctx, h.st, o)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return nil, err
 	}
-	h.log.InfoContext(ctx, "import", "actor", p.Name, "layer", o.Layer, "file", filepath.Base(file), "dryRun", o.DryRun,
+	h.log.InfoContext(ctx, "import", "actor", p.Name, "layer", o.Layer, "file", filepath.Base(o.File), "dryRun", o.DryRun,
 		"rows", res.Rows, "inserted", res.Inserted, "updated", res.Updated, "problems", res.ProblemsTotal, "written", res.Written)
 	var locs bytes.Buffer
 	if err := res.WriteGeoJSON(&locs); err != nil {
-		h.internal(w, r, err)
-		return
+		return nil, err
 	}
-	rep := importReport{Layer: string(o.Layer), DryRun: o.DryRun, Written: res.Written, Rows: res.Rows, Inserted: res.Inserted,
+	rep := &importReport{Layer: string(o.Layer), DryRun: o.DryRun, Written: res.Written, Rows: res.Rows, Inserted: res.Inserted,
 		Updated: res.Updated, Unchanged: res.Unchanged, Missing: res.Missing, Pruned: res.Pruned, Errors: res.Errors(),
 		ProblemsTotal: res.ProblemsTotal, CRS: res.CRS, Encoding: res.Encoding, Mapping: res.Mapping.YAML(o.Layer),
 		Guessed: res.Guessed, Summary: res.Summary(o.DryRun), Problems: []importProblem{}, Locations: bytes.TrimSpace(locs.Bytes())}
@@ -157,8 +183,7 @@ func (h *importHandler) post(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	for _, pr := range res.Problems {
 		rep.Problems = append(rep.Problems, importProblem{Row: pr.Row, Field: pr.Field, Problem: pr.Problem, Value: pr.Value, Warning: pr.Warning})
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(rep)
+	return rep, nil
 }
 
 // flag reads a 1/0 (true/false) parameter; empty is def.
@@ -281,6 +306,18 @@ func bodyError(err error) error {
 
 // fail answers a coded error as it is, anything else as INTERNAL with the request id.
 func (h *importHandler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, code, msg := h.classify(r, err)
+	if status == 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	refuse(w, r, status, 0, code, msg)
+}
+
+// classify says how to answer a failed import: status 0 when the client went away (the
+// import was rolled back and nobody is left to answer). Anything uncoded is logged in
+// full and answered as INTERNAL with the request id.
+func (h *importHandler) classify(r *http.Request, err error) (status int, code, msg string) {
 	var coded *model.Error
 	switch {
 	case errors.As(err, &coded):
@@ -288,23 +325,17 @@ func (h *importHandler) fail(w http.ResponseWriter, r *http.Request, err error) 
 		if errors.As(err, new(*http.MaxBytesError)) {
 			status = http.StatusRequestEntityTooLarge
 		}
-		refuse(w, r, status, 0, coded.Code, coded.Message)
+		return status, coded.Code, coded.Message
 	case errors.Is(r.Context().Err(), context.Canceled):
-		// The client went away and the import was rolled back: nobody is left to answer.
 		h.log.Debug("import cancelled by the client", "id", requestid.From(r.Context()))
-		w.WriteHeader(http.StatusServiceUnavailable)
+		return 0, "", ""
 	case errors.Is(err, store.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		refuse(w, r, http.StatusServiceUnavailable, 0, model.CodeUnavailable, "the import took too long and was stopped: nothing was written")
+		return http.StatusServiceUnavailable, model.CodeUnavailable, "the import took too long and was stopped: nothing was written"
 	case errors.Is(err, store.ErrUnavailable):
-		refuse(w, r, http.StatusServiceUnavailable, 0, model.CodeUnavailable, "the database is unavailable; try again shortly")
-	default:
-		h.internal(w, r, err)
+		return http.StatusServiceUnavailable, model.CodeUnavailable, "the database is unavailable; try again shortly"
 	}
-}
-
-func (h *importHandler) internal(w http.ResponseWriter, r *http.Request, err error) {
 	h.log.ErrorContext(r.Context(), "import failed", "err", err.Error())
-	refuse(w, r, http.StatusInternalServerError, 0, model.CodeInternal, "internal error (request id "+requestid.From(r.Context())+")")
+	return http.StatusInternalServerError, model.CodeInternal, "internal error (request id " + requestid.From(r.Context()) + ")"
 }
 
 // layerList names layers for a message: GRID, BUILDING, ….

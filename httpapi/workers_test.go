@@ -378,6 +378,37 @@ func TestWorkFiguresAddUp(t *testing.T) {
 			t.Errorf("nothing measured: %+v", street)
 		}
 	})
+	// A track covers at most a week.
+	week := map[string]any{"from": testdb.Reference.AddDate(0, 0, -7).Format(time.RFC3339), "to": period["to"]}
+	var got struct {
+		WorkFigures struct{ PatrolKilometres, OnDutyHours float64 }
+		Workers     struct {
+			Edges []struct {
+				Node struct {
+					Code  string
+					Track struct{ DistanceMeters, OnDutyHours float64 }
+				}
+			}
+		}
+	}
+	a.data(`query($from: DateTime!, $to: DateTime!) { workers(first: 1000) { edges { node { code
+		track(from: $from, to: $to) { distanceMeters onDutyHours } } } }
+		workFigures(gridCode: "150203002", from: $from, to: $to) { patrolKilometres onDutyHours } }`, week, &got)
+	t.Run("a street's patrols are its workers' tracks", func(t *testing.T) {
+		var metres, hours float64
+		n := 0
+		for _, e := range got.Workers.Edges {
+			if strings.HasPrefix(e.Node.Code, "150203002") {
+				metres += e.Node.Track.DistanceMeters
+				hours += e.Node.Track.OnDutyHours
+				n++
+			}
+		}
+		f := got.WorkFigures
+		if n == 0 || metres == 0 || math.Abs(f.PatrolKilometres-metres/1000) > 1e-6 || math.Abs(f.OnDutyHours-hours) > 1e-6 {
+			t.Errorf("street over a week: %g km, %g h; its %d workers' tracks: %g km, %g h", f.PatrolKilometres, f.OnDutyHours, n, metres/1000, hours)
+		}
+	})
 	t.Run("a street's coverage is the ratio of its communities' summed parts", func(t *testing.T) {
 		if street.VisitCoverage == nil || math.Abs(*street.VisitCoverage-float64(sum.VisitedBuildings)/float64(sum.Buildings)) > 1e-12 {
 			t.Errorf("coverage %v, want %d/%d", street.VisitCoverage, sum.VisitedBuildings, sum.Buildings)

@@ -97,9 +97,21 @@ func placed(ctx context.Context, st *store.Store, c CRS) func(store.Placement) e
 		} else {
 			msg += "; give the file's CRS with -crs"
 		}
-		return model.Errorf(model.CodeBadGeometry, "%s", msg)
+		return &MisplacedError{Err: model.Errorf(model.CodeBadGeometry, "%s", msg), At: p.SampleWGS84}
 	}
 }
+
+// MisplacedError refuses a file whose rows fall outside the district (most often: read
+// in the wrong CRS), saying where they landed.
+type MisplacedError struct {
+	Err *model.Error
+	// At is the centre of the first rows' extent in WGS84 as read; not a place on Earth
+	// when the coordinates were not degrees.
+	At [2]float64
+}
+
+func (e *MisplacedError) Error() string { return e.Err.Message }
+func (e *MisplacedError) Unwrap() error { return e.Err }
 
 func distance(m float64) string {
 	if m >= 10000 {

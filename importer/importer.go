@@ -33,7 +33,18 @@ type Options struct {
 	Tolerance float64
 	// Progress, when set, is told the rows read so far and the share of the file.
 	Progress func(rows int64, done float64)
+	// Phase, when set, is told each phase as it begins: PhaseReading, PhaseChecking,
+	// then PhaseWriting when the checks let the import through (on a dry run, counting
+	// what it would write).
+	Phase func(name string)
 }
+
+// An import's phases, as Options.Phase names them.
+const (
+	PhaseReading  = "reading"
+	PhaseChecking = "checking"
+	PhaseWriting  = "writing"
+)
 
 // Result is what an import found and did.
 type Result struct {
@@ -104,6 +115,11 @@ func Run(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 	if first == nil {
 		rows.done = true
 	}
+	phase := func(string) {}
+	if o.Phase != nil {
+		phase = o.Phase
+	}
+	phase(PhaseReading)
 	stop := make(chan struct{})
 	if o.Progress != nil {
 		go func() {
@@ -131,7 +147,9 @@ func Run(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 			o.Progress(rows.n.Load(), 1)
 		}
 		res.Read = time.Since(start)
+		phase(PhaseChecking)
 	}
+	spec.Checked = func() { phase(PhaseWriting) }
 	ir, err := st.Import(ctx, spec, rows)
 	select {
 	case <-stop:

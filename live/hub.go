@@ -39,15 +39,17 @@ type Hub struct {
 	st  *store.Store
 	log *slog.Logger
 
-	mu      sync.Mutex
-	subs    map[*Sub]struct{}
-	polling int            // subscriptions that poll (Hold)
-	last    int64          // newest change delivered
-	started bool           // the first connection has noted where the timeline stood
-	seen    map[int64]bool // recent change ids, so a catch-up delivers each change once
-	ring    []int64        // seen's ids in arrival order, to forget the oldest
-	up      chan struct{}  // closed once listening
-	once    sync.Once
+	mu        sync.Mutex
+	subs      map[*Sub]struct{}
+	layerSubs map[*LayerSub]struct{}
+	polling   int            // subscriptions that poll (Hold)
+	last      int64          // newest change delivered
+	started   bool           // the first connection has noted where the timeline stood
+	seen      map[int64]bool // recent change ids, so a catch-up delivers each change once
+	ring      []int64        // seen's ids in arrival order, to forget the oldest
+	up        chan struct{}  // closed once listening on both channels
+	once      sync.Once
+	heard     [2]bool // listening on the incident channel, the layer channel
 
 	// Notifications queue here and are delivered in batches, one read of the changed
 	// incidents per batch: one read per notification falls behind as soon as the
@@ -65,7 +67,7 @@ const queueMax = 10000
 
 // New makes a hub; Run starts it.
 func New(st *store.Store, log *slog.Logger) *Hub {
-	return &Hub{st: st, log: log, subs: map[*Sub]struct{}{}, seen: map[int64]bool{}, up: make(chan struct{}), wake: make(chan struct{}, 1)}
+	return &Hub{st: st, log: log, subs: map[*Sub]struct{}{}, layerSubs: map[*LayerSub]struct{}{}, seen: map[int64]bool{}, up: make(chan struct{}), wake: make(chan struct{}, 1)}
 }
 
 // Listening is closed once the hub has connected and listens.
@@ -73,11 +75,13 @@ func (h *Hub) Listening() <-chan struct{} { return h.up }
 
 // Run listens until ctx ends, reconnecting after a lost connection.
 func (h *Hub) Run(ctx context.Context) error {
-	var channel string
+	var channel, layerChannel string
 	for {
 		var err error
 		if channel, err = h.st.IncidentChannel(ctx); err == nil {
-			break
+			if layerChannel, err = h.st.LayerChannel(ctx); err == nil {
+				break
+			}
 		}
 		h.log.Warn("live updates: cannot name the channel yet", "err", err)
 		select {
@@ -96,6 +100,7 @@ func (h *Hub) Run(ctx context.Context) error {
 		},
 	}
 	l.Handle(channel, h)
+	l.Handle(layerChannel, layerListener{h})
 	go h.drain(ctx)
 	return l.Listen(ctx)
 }
@@ -145,20 +150,27 @@ func (h *Hub) signal() {
 
 // Subscribe adds a subscriber receiving the changed incidents match accepts.
 func (h *Hub) Subscribe(match func(store.Placed) bool) *Sub {
-	s := &Sub{C: make(chan *model.Incident, Buffer), Dropped: make(chan struct{}), match: match}
+	return join(h, h.subs, &Sub{C: make(chan *model.Incident, Buffer), Dropped: make(chan struct{}), match: match})
+}
+
+// Unsubscribe removes s and closes its channel.
+func (h *Hub) Unsubscribe(s *Sub) { leave(h, h.subs, s, func() { close(s.C) }) }
+
+// join adds s to subs.
+func join[S comparable](h *Hub, subs map[S]struct{}, s S) S {
 	h.mu.Lock()
-	h.subs[s] = struct{}{}
+	subs[s] = struct{}{}
 	h.mu.Unlock()
 	return s
 }
 
-// Unsubscribe removes s and closes its channel.
-func (h *Hub) Unsubscribe(s *Sub) {
+// leave removes s from subs and then closes it, once: a dropped subscriber may leave again.
+func leave[S comparable](h *Hub, subs map[S]struct{}, s S, closeIt func()) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if _, ok := h.subs[s]; ok {
-		delete(h.subs, s)
-		close(s.C)
+	if _, ok := subs[s]; ok {
+		delete(subs, s)
+		closeIt()
 	}
 }
 
@@ -166,7 +178,7 @@ func (h *Hub) Unsubscribe(s *Sub) {
 func (h *Hub) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.subs) + h.polling
+	return len(h.subs) + len(h.layerSubs) + h.polling
 }
 
 // Hold counts a subscription that polls the database rather than hearing notifications
@@ -205,7 +217,7 @@ func (h *Hub) HandleBacklog(ctx context.Context, _ string, _ *pgx.Conn) error {
 		}
 		h.log.Info("live updates: listening again, caught up", "from", last)
 	}
-	h.once.Do(func() { close(h.up) })
+	h.listening(0)
 	return nil
 }
 

@@ -31,14 +31,12 @@ func (s *Store) WorkFigures(ctx context.Context, code string, from, to time.Time
 	cols := []string{"0::float8", "0::float8", "0::bigint", "0::bigint", "0::bigint", "0::bigint", "NULL::float8", "NULL::float8"}
 	fromSQL := ""
 	if parts.Patrols {
-		with = append(with, `steps AS (
-    SELECT ps.at - lag(ps.at) OVER o AS dt, ST_DistanceSphere(ps.geom, lag(ps.geom) OVER o) AS d
-    FROM worker_positions ps
-    WHERE ps.worker_id IN (SELECT t.id FROM grid_workers t WHERE `+w(model.LayerWorker)+`)
-      AND ps.at >= $2 AND ps.at < $3 AND NOT ps.jump
-    WINDOW o AS (PARTITION BY ps.worker_id ORDER BY ps.at))`)
-		cols[0] = `(SELECT coalesce(sum(d) FILTER (WHERE dt <= $4::interval), 0) / 1000 FROM steps)`
-		cols[1] = `(SELECT coalesce(extract(epoch FROM sum(dt) FILTER (WHERE dt <= $4::interval)), 0)::float8 / 3600 FROM steps)`
+		with = append(with, `s AS (`+steps(`(SELECT ps.* FROM worker_positions ps
+      WHERE ps.worker_id IN (SELECT t.id FROM grid_workers t WHERE `+w(model.LayerWorker)+`)
+        AND ps.at >= $2 AND ps.at < $3) ps`)+`),
+  patrols (metres, seconds) AS (SELECT `+stepSums+`)`)
+		cols[0] = `(SELECT metres / 1000 FROM patrols)`
+		cols[1] = `(SELECT seconds / 3600 FROM patrols)`
 	}
 	if parts.Visits {
 		cols[2] = `(SELECT count(*) FROM visits t WHERE ` + w(model.LayerVisit) + ` AND t.at >= $2 AND t.at < $3)`

@@ -130,6 +130,9 @@ type ImportSpec struct {
 	Placed func(Placement) error
 	// Staged, when set, is called once every row has been read and staged.
 	Staged func()
+	// Checked, when set, is called once the checks found nothing that stops the import,
+	// before it writes (or, on a dry run, counts what it would write).
+	Checked func()
 }
 
 // Placement is where a file's rows fell once transformed to WGS84, against the district.
@@ -278,6 +281,9 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 	if res.Errors() > 0 {
 		return res, nil
 	}
+	if spec.Checked != nil {
+		spec.Checked()
+	}
 	write := func(ctx context.Context, tx pgx.Tx, spec ImportSpec, res *ImportResult) error {
 		return upsert(ctx, tx, spec.Layer, il, res)
 	}
@@ -329,6 +335,9 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		if _, err := tx.Exec(ctx, rollUpFigures); err != nil {
 			return nil, wrap(err, "sum grid figures")
 		}
+	}
+	if err := s.notifyLayer(ctx, tx, spec.Layer, res); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, wrap(err, "commit import")

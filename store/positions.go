@@ -231,11 +231,10 @@ func (s *Store) DropPositionsBefore(ctx context.Context, cutoff time.Time) ([]st
 // 0.05 % of the spheroid at the district's latitude, and ten times faster to sum over
 // a district's day of points).
 func (s *Store) Track(ctx context.Context, worker int64, from, to time.Time, simplify float64) (*model.Track, error) {
-	const q = `
+	q := `
 WITH p AS (
-    SELECT at, geom, jump FROM worker_positions WHERE worker_id = $1 AND at >= $2 AND at < $3
-), s AS (
-    SELECT at, geom, lag(geom) OVER o AS prev, at - lag(at) OVER o AS dt FROM p WHERE NOT jump WINDOW o AS (ORDER BY at)
+    SELECT worker_id, at, geom, jump FROM worker_positions WHERE worker_id = $1 AND at >= $2 AND at < $3
+), s AS (` + steps("p") + `
 ), pieces AS (
     SELECT sum(CASE WHEN dt IS NULL OR dt > $4::interval THEN 1 ELSE 0 END) OVER (ORDER BY at) AS piece, at, geom FROM s
 ), lines AS (
@@ -245,8 +244,7 @@ WITH p AS (
            ELSE ST_Collect(line) END AS geom FROM lines
 )
 SELECT (SELECT count(*) FROM p), (SELECT count(*) FILTER (WHERE jump) FROM p),
-       (SELECT coalesce(sum(ST_DistanceSphere(geom, prev)), 0) FROM s WHERE dt <= $4::interval),
-       (SELECT coalesce(extract(epoch FROM sum(dt)), 0)::float8 FROM s WHERE dt <= $4::interval),
+       ` + stepSums + `,
        (SELECT ST_AsGeoJSON(CASE WHEN ST_NumGeometries(geom) = 1 THEN ST_GeometryN(geom, 1) ELSE geom END, 6) FROM g)`
 	var t model.Track
 	var g *string
@@ -259,6 +257,19 @@ SELECT (SELECT count(*) FROM p), (SELECT count(*) FILTER (WHERE jump) FROM p),
 	}
 	return &t, nil
 }
+
+// steps is the steps between the consecutive positions of each worker in positions (a
+// relation of worker_id, at, geom, jump), jumps left out: dt and d (metres) since the
+// worker's position before. A step longer than the track gap ($4) is a break in the
+// track: stepSums counts it in neither the distance nor the time on duty.
+func steps(positions string) string {
+	return `SELECT at, geom, at - lag(at) OVER o AS dt, ST_DistanceSphere(geom, lag(geom) OVER o) AS d
+    FROM ` + positions + ` WHERE NOT jump WINDOW o AS (PARTITION BY worker_id ORDER BY at)`
+}
+
+// stepSums are the metres and seconds of the steps in s (steps), breaks left out.
+const stepSums = `(SELECT coalesce(sum(d) FILTER (WHERE dt <= $4::interval), 0) FROM s),
+       (SELECT coalesce(extract(epoch FROM sum(dt) FILTER (WHERE dt <= $4::interval)), 0)::float8 FROM s)`
 
 // UpkeepPositions makes the partitions of today and tomorrow ahead of their first points
 // and drops the days that ended more than retention ago (0 keeps every day): once now,

@@ -1,9 +1,10 @@
 // The automation hook, window.__gridhub: state the page exposes and ways to find and
 // move to things in page coordinates, so that the browser test (or a wall-screen
 // controller) can click like an operator does.
+import { containsCoordinate } from 'ol/extent';
 import { fromLonLat, toLonLat } from 'ol/proj';
 
-export const hook = (window.__gridhub = { rendered: false, counts: {}, live: false, shown: null });
+export const hook = (window.__gridhub = { rendered: false, counts: {}, live: false, shown: null, layerChanges: [] });
 
 export function installHooks(map, featureAt) {
   const offset = () => map.getTargetElement().getBoundingClientRect();
@@ -23,5 +24,7 @@ export function installHooks(map, featureAt) {
     map.getView().setZoom(zoom);
   };
   hook.center = () => toLonLat(map.getView().getCenter());
+  // Whether the point is in view now (after any animation has ended).
+  hook.inView = (lon, lat) => !map.getView().getAnimating() && containsCoordinate(map.getView().calculateExtent(map.getSize()), fromLonLat([lon, lat]));
 }
 

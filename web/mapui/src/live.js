@@ -1,15 +1,16 @@
-// Live incident updates over graphql-ws (the graphql-transport-ws protocol) on the
-// page's own /graphql. The page works without them: when the socket or the subscription
-// fails, the indicator says so and a new attempt follows, ever more slowly.
+// Live updates over graphql-ws (the graphql-transport-ws protocol) on the page's own
+// /graphql: incidents as they change, and layers as imports commit. The page works
+// without them: when the socket or the incident subscription fails, the indicator says
+// so and a new attempt follows, ever more slowly.
 import { createClient } from 'graphql-ws';
-import { INCIDENT_CHANGED } from './queries.js';
+import { INCIDENT_CHANGED, LAYER_CHANGED } from './queries.js';
 import { authHeaders } from './auth.js';
 
 // The protocol has no acknowledgement of a subscription, only an error when it is
 // refused: one that has not failed this long after the socket opened counts as live.
 const SETTLE_MS = 800;
 
-export function startLive({ onChange, onState }) {
+export function startLive({ onChange, onLayerChange, onState }) {
   const url = new URL('/graphql', window.location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   let socketUp = false;
@@ -58,5 +59,20 @@ export function startLive({ onChange, onState }) {
     setTimeout(subscribe, Math.min(60000, 5000 * 2 ** Math.min(failures++, 4)));
   };
   subscribe();
+
+  // Layers changed by imports: the indicator follows the incidents alone.
+  let layerFailures = 0;
+  const subscribeLayers = () => {
+    client.subscribe({ query: LAYER_CHANGED }, {
+      next: (msg) => {
+        layerFailures = 0;
+        if (msg.data && msg.data.layerChanged) onLayerChange(msg.data.layerChanged);
+      },
+      error: () => retryLayers(),
+      complete: () => retryLayers(),
+    });
+  };
+  const retryLayers = () => setTimeout(subscribeLayers, Math.min(60000, 5000 * 2 ** Math.min(layerFailures++, 4)));
+  subscribeLayers();
   return client;
 }

@@ -176,6 +176,21 @@ async function main() {
       }, 500);
       if (panel.id === inc.id) panel.show(inc.id);
     },
+    onLayerChange: (c) => {
+      hook.layerChanges.push(c);
+      const l = LAYERS.find((x) => x.layer === c.layer);
+      if (!l) return;
+      if (l.key === 'incident') {
+        incidents.version++;
+        reloadIncidents();
+      } else if (layers[l.key]) {
+        // A new URL: the browser may keep the old tiles for their max-age.
+        layers[l.key].getSource().setUrl(tileURL(l.key, { version: Date.now() }));
+      }
+      counts.refresh();
+      loadHeader();
+      toast(`${l.name}已更新（导入）：新增 ${c.inserted}，更新 ${c.updated}` + (c.removed ? `，删除 ${c.removed}` : ''));
+    },
   });
 
   const district = await gql(DISTRICT).catch((e) => { showError('无法连接服务器：' + e.message); return null; });

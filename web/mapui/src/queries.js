@@ -57,5 +57,10 @@ export const INCIDENT_CHANGED = `subscription Live {
   incidentChanged { id code name status overdue category }
 }`;
 
+// Imports committed by anyone, on the layers this role may read.
+export const LAYER_CHANGED = `subscription Layers {
+  layerChanged { layer inserted updated removed bbox at }
+}`;
+
 // Every GRID unit with its visit coverage over the last 30 days, for the shading.
 export const COVERAGE = `{ grids(level: GRID, first: 1000) { edges { node { code name geometry visitCoverage(days: 30) } } } }`;
