@@ -175,10 +175,11 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 	}
 	defer conn.Release()
 	// The staging tables are temporary, held in the session's own buffers: 8 MB by
-	// default, which a million rows thrash (the placement's index scans most). The size
-	// can be set only before a session's first temporary table, so on a connection that
-	// already had one it stays as it was.
-	_, _ = conn.Exec(ctx, "SET temp_buffers = '256MB'")
+	// default, which a million rows thrash (the placement's index scans most): a million
+	// buildings take ~450 MB with their indexes. It is a ceiling, taken as the tables grow.
+	// The size can be set only before a session's first temporary table, so on a
+	// connection that already had one it stays as it was.
+	_, _ = conn.Exec(ctx, "SET temp_buffers = '768MB'")
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, wrap(err, "begin import")
@@ -190,7 +191,8 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		return nil, wrap(err, "begin import")
 	}
 
-	if err := createStaging(ctx, tx, il, spec); err != nil {
+	src, err := createStaging(ctx, tx, il, spec)
+	if err != nil {
 		return nil, err
 	}
 	cols := []string{"row"}
@@ -202,7 +204,7 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		res.Phases = append(res.Phases, Phase{name, time.Since(t)})
 		t = time.Now()
 	}
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, append(cols, "src"), &stagedRows{src: rows, srid: uint32(spec.SRID), polygon: il.polygon})
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, append(cols, src), &stagedRows{src: rows, srid: uint32(spec.SRID), polygon: il.polygon})
 	if err != nil {
 		var me *model.Error
 		var pgErr *pgconn.PgError
@@ -228,7 +230,7 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		spec.Staged()
 	}
 	if spec.Placed != nil && n > 0 {
-		p, err := placement(ctx, tx)
+		p, err := placement(ctx, tx, src)
 		if err != nil {
 			return nil, err
 		}
@@ -339,12 +341,13 @@ ANALYZE import_place`
 
 // placement is where the first rows landed: the district's outline when there is one,
 // else China's extent (a grid import into an empty database).
-func placement(ctx context.Context, tx pgx.Tx) (Placement, error) {
-	const q = `
+// src is the column holding the geometry as the file gave it.
+func placement(ctx context.Context, tx pgx.Tx, src string) (Placement, error) {
+	q := `
 WITH d AS (SELECT coalesce((SELECT geom FROM grids WHERE level = 'DISTRICT' ORDER BY code LIMIT 1),
                            ST_MakeEnvelope(73, 18, 135, 54, 4326)) AS geom,
                   EXISTS (SELECT 1 FROM grids WHERE level = 'DISTRICT') AS has),
-     s AS (SELECT geom, src FROM import_rows WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom) ORDER BY row LIMIT 1000),
+     s AS (SELECT geom, ` + src + ` AS src FROM import_rows WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom) ORDER BY row LIMIT 1000),
      e AS (SELECT ST_SetSRID(ST_Centroid(ST_Extent(geom)::geometry), 4326) AS c, ST_Centroid(ST_Extent(src)::geometry) AS sc, count(*) AS n,
                   count(*) FILTER (WHERE ST_Intersects(geom, (SELECT geom FROM d))) AS inside FROM s)
 SELECT d.has, ST_X(e.sc), ST_Y(e.sc), ST_X(e.c), ST_Y(e.c), e.inside, e.n,

@@ -15,7 +15,8 @@ import (
 // they parse, the geometry in WGS84 (repaired when asked), why it is invalid, and the point
 // that places it in a GRID. So the staging runs on the server's core while the reader
 // parses the file on another, in one pass and one write of each row.
-func createStaging(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec) error {
+// It returns the column COPY writes the geometry into.
+func createStaging(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec) (string, error) {
 	defs := []string{"row int"}
 	for _, f := range il.fields {
 		defs = append(defs, f.Column+" text")
@@ -26,20 +27,20 @@ func createStaging(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSp
 			defs = append(defs, "i_"+f.Column+" float8 GENERATED ALWAYS AS (CASE WHEN "+f.Column+` ~ '^-?[0-9]{1,12}(\.[0-9]*)?$' THEN `+f.Column+"::float8 END) STORED")
 		}
 	}
-	// src is the geometry as the file gives it, already shaped as the layer stores it
-	// (stagedRows). A generated column cannot use another, so each repeats g; in WGS84, the
-	// usual case, g is src itself.
-	g := "src"
-	if spec.SRID != 4326 {
-		g = "ST_Transform(src, 4326)"
+	// The geometry arrives as the file gives it, already shaped as the layer stores it
+	// (stagedRows). In WGS84 and not repaired, the usual case, that is geom itself; else it
+	// is kept as src and geom derived from it. A generated column cannot use another, so
+	// each one repeats g.
+	g, from := "geom", "geom"
+	if spec.SRID != 4326 || spec.Repair {
+		g, from = "src", "src"
+		if spec.SRID != 4326 {
+			g = "ST_Transform(src, 4326)"
+		}
 	}
 	fixed := "ST_MakeValid(" + g + ")"
 	if il.polygon {
 		fixed = "ST_Multi(ST_CollectionExtract(" + fixed + ", 3))"
-	}
-	geom := g
-	if spec.Repair {
-		geom = "CASE WHEN ST_IsValid(" + g + ") THEN " + g + " ELSE " + fixed + " END"
 	}
 	// The point a row is placed in its GRID by: itself, or a point on a polygon's surface
 	// (none for an invalid one, unless repaired).
@@ -53,15 +54,23 @@ func createStaging(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSp
 		}
 		point += " END"
 	}
-	defs = append(defs, "src geometry",
-		"geom geometry GENERATED ALWAYS AS ("+geom+") STORED",
+	if from == "src" {
+		geom := g
+		if spec.Repair {
+			geom = "CASE WHEN ST_IsValid(" + g + ") THEN " + g + " ELSE " + fixed + " END"
+		}
+		defs = append(defs, "src geometry", "geom geometry GENERATED ALWAYS AS ("+geom+") STORED")
+	} else {
+		defs = append(defs, "geom geometry")
+	}
+	defs = append(defs,
 		"invalid text GENERATED ALWAYS AS ((ST_IsValidDetail("+g+")).reason) STORED",
 		"pt geometry GENERATED ALWAYS AS ("+point+") STORED")
 	ddl := "CREATE TEMP TABLE import_rows (" + strings.Join(defs, ", ") + ") ON COMMIT DROP"
 	if _, err := tx.Exec(ctx, ddl); err != nil {
-		return wrap(err, "stage import")
+		return "", wrap(err, "stage import")
 	}
-	return nil
+	return from, nil
 }
 
 // stagedRows hands the reader's rows to COPY as import_rows takes them: text trimmed of
