@@ -133,8 +133,12 @@ func appendJSONTimestamptz(b []byte, us int64) []byte {
 // session's zone: 2026-11-03T14:22:05.5+08:00, the fraction only when not zero and without
 // trailing zeros, the offset's seconds only when not zero, " BC" after years before 1.
 func appendJSONTime(b []byte, t time.Time) []byte {
-	t = t.In(sessionZone)
-	year := t.Year()
+	// One look-up of the zone's offset, then the local wall clock as a UTC time: each of
+	// time.Time's field getters would look the zone up again.
+	_, off := t.In(sessionZone).Zone()
+	t = t.UTC().Add(time.Duration(off) * time.Second)
+	year, month, day := t.Date()
+	hour, minute, second := t.Clock()
 	bc := year <= 0
 	if bc {
 		year = 1 - year
@@ -142,15 +146,15 @@ func appendJSONTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
 	b = appendPadded(b, year, 4)
 	b = append(b, '-')
-	b = appendPadded(b, int(t.Month()), 2)
+	b = appendPadded(b, int(month), 2)
 	b = append(b, '-')
-	b = appendPadded(b, t.Day(), 2)
+	b = appendPadded(b, day, 2)
 	b = append(b, 'T')
-	b = appendPadded(b, t.Hour(), 2)
+	b = appendPadded(b, hour, 2)
 	b = append(b, ':')
-	b = appendPadded(b, t.Minute(), 2)
+	b = appendPadded(b, minute, 2)
 	b = append(b, ':')
-	b = appendPadded(b, t.Second(), 2)
+	b = appendPadded(b, second, 2)
 	if us := t.Nanosecond() / 1e3; us != 0 {
 		digits := 6
 		for us%10 == 0 {
@@ -160,7 +164,6 @@ func appendJSONTime(b []byte, t time.Time) []byte {
 		b = append(b, '.')
 		b = appendPadded(b, us, digits)
 	}
-	_, off := t.Zone()
 	sign := byte('+')
 	if off < 0 {
 		sign, off = '-', -off
