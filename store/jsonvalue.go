@@ -24,6 +24,18 @@ var sessionZone = func() *time.Location {
 	return loc
 }()
 
+// zoneSince is when the session zone's offset became zoneOffset (seconds east of UTC)
+// for good: no change of it is known after (Asia/Shanghai: since 1991). Timestamps since
+// then need no look-up of the zone's rules.
+var zoneSince, zoneOffset = func() (int64, int) {
+	start, end := time.Now().In(sessionZone).ZoneBounds()
+	_, off := start.Zone()
+	if !end.IsZero() || start.IsZero() {
+		return math.MaxInt64, 0
+	}
+	return start.Unix(), off
+}()
+
 // textTypes decodes the text wire format of the types whose text is not their JSON.
 var textTypes = pgtype.NewMap()
 
@@ -135,7 +147,10 @@ func appendJSONTimestamptz(b []byte, us int64) []byte {
 func appendJSONTime(b []byte, t time.Time) []byte {
 	// One look-up of the zone's offset, then the local wall clock as a UTC time: each of
 	// time.Time's field getters would look the zone up again.
-	_, off := t.In(sessionZone).Zone()
+	off := zoneOffset
+	if t.Unix() < zoneSince {
+		_, off = t.In(sessionZone).Zone()
+	}
 	t = t.UTC().Add(time.Duration(off) * time.Second)
 	year, month, day := t.Date()
 	hour, minute, second := t.Clock()
@@ -185,9 +200,12 @@ func appendJSONTime(b []byte, t time.Time) []byte {
 // appendPadded appends n (not negative) with leading zeros to at least width digits.
 func appendPadded(b []byte, n, width int) []byte {
 	var d [20]byte
-	s := strconv.AppendInt(d[:0], int64(n), 10)
-	for i := len(s); i < width; i++ {
-		b = append(b, '0')
+	i := len(d)
+	for n > 0 || width > 0 {
+		i--
+		d[i] = byte('0' + n%10)
+		n /= 10
+		width--
 	}
-	return append(b, s...)
+	return append(b, d[i:]...)
 }
