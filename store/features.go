@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"gridhub/geo"
@@ -84,32 +85,54 @@ func (s *Store) CountFeatures(ctx context.Context, area *geo.Area, ls []model.La
 
 // FeatureCollection writes an RFC 7946 FeatureCollection of the layers' features
 // intersecting area, in the cross-layer order, at most limit of them. PostGIS builds each
-// feature's geometry and properties as JSON; they are copied through without decoding,
-// except that transform (if not nil) re-projects each geometry; props (nil: all) chooses
-// the properties, checked beforehand with CheckChoice. The "truncated" member
-// says whether the limit cut the collection short.
+// feature's geometry as GeoJSON, copied through without decoding, except that transform
+// (if not nil) re-projects each geometry; the properties come as plain columns and Go
+// writes them as row_to_json would (appendJSONValue), which halves the statement's time.
+// props (nil: all) chooses the properties, checked beforehand with CheckChoice. The
+// "truncated" member says whether the limit cut the collection short.
 func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []model.Layer, limit int, shape Shape, props []string, transform func([]byte) ([]byte, error)) ([]byte, error) {
 	var p args
 	lim := p.add(limit + 1)
-	var parts []string
+	// Each layer's properties have columns of their own, after layer, id and geometry.
+	var shown []model.Layer
+	fields := make([][]field, len(model.Layers))
+	cols := make(propColumns, len(model.Layers))
+	n := 3
 	for _, l := range model.Layers {
 		if !contains(ls, l) {
 			continue
 		}
+		shown = append(shown, l)
+		fields[l.Ordinal()] = propFields(ctx, l, props)
+		cols[l.Ordinal()] = newPropLayout(l, fields[l.Ordinal()], n)
+		n += len(fields[l.Ordinal()])
+	}
+	var parts []string
+	for _, l := range shown {
 		conds := append([]string{inArea(ctx, l, area, &p)}, scopeWhere(ctx, l, &p)...)
-		parts = append(parts, "(SELECT "+strconv.Itoa(l.Ordinal())+" AS layer, t.id, "+geoJSON(ctx, l, shape, &p)+" AS g, "+
-			propsSQL(ctx, l, props)+" AS props FROM "+layers[l].table+" t WHERE "+and(conds)+" ORDER BY t.id LIMIT "+lim+")")
+		sel := "SELECT " + strconv.Itoa(l.Ordinal()) + " AS layer, t.id, " + geoJSON(ctx, l, shape, &p) + " AS g"
+		for _, o := range shown {
+			for i, f := range fields[o.Ordinal()] {
+				e := f.expr
+				if o != l {
+					// A NULL of the other layer's column type: UNION ALL needs the types to match.
+					e = "(SELECT " + f.expr + " FROM " + layers[o].table + " t WHERE false)"
+				}
+				sel += ", " + e + " AS p" + strconv.Itoa(cols[o.Ordinal()].first+i)
+			}
+		}
+		parts = append(parts, "("+sel+" FROM "+layers[l].table+" t WHERE "+and(conds)+" ORDER BY t.id LIMIT "+lim+")")
 	}
 	var buf chunks
 	buf.WriteString(`{"type":"FeatureCollection","features":[`)
 	var w written
 	if len(parts) > 0 {
-		q := "SELECT layer, id, g, props FROM (" + strings.Join(parts, " UNION ALL ") + ") f ORDER BY layer, id LIMIT " + lim
+		q := "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") f ORDER BY layer, id LIMIT " + lim
 		rows, err := s.read(ctx).Query(ctx, q, p...)
 		if err != nil {
 			return nil, wrap(err, "build feature collection")
 		}
-		if w, err = writeFeatures(rows, &buf, limit, transform); err != nil {
+		if w, err = writeFeatures(rows, &buf, limit, transform, cols); err != nil {
 			return nil, wrap(err, "build feature collection")
 		}
 	}
@@ -117,6 +140,41 @@ func (s *Store) FeatureCollection(ctx context.Context, area *geo.Area, ls []mode
 	buf.WriteString(strconv.FormatBool(w.n > limit))
 	buf.byte('}')
 	return buf.Bytes(), nil
+}
+
+// propColumns says, by layer ordinal, where a row's properties are and what they are named.
+type propColumns []*propLayout
+
+// propLayout is one layer's properties in a row: columns first, first+1, … in keys' order.
+type propLayout struct {
+	open  string   // {"layer":"INCIDENT"
+	keys  []string // ,"name":
+	first int
+}
+
+func newPropLayout(l model.Layer, fs []field, first int) *propLayout {
+	pl := &propLayout{open: `{"layer":"` + string(l) + `"`, first: first}
+	for _, f := range fs {
+		pl.keys = append(pl.keys, `,"`+f.name+`":`)
+	}
+	return pl
+}
+
+// appendProps appends the properties object of a row as row_to_json writes it.
+func (pl *propLayout) appendProps(b []byte, raw [][]byte, fds []pgconn.FieldDescription) ([]byte, error) {
+	b = append(b, pl.open...)
+	for i, k := range pl.keys {
+		c := pl.first + i
+		if c >= len(raw) {
+			return b, fmt.Errorf("a row of %d columns", len(raw))
+		}
+		b = append(b, k...)
+		var err error
+		if b, err = appendJSONValue(b, raw[c], fds[c].DataTypeOID, fds[c].Format); err != nil {
+			return b, fmt.Errorf("property %d: %w", i, err)
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // written is what writeFeatures wrote: n rows read (up to limit+1), the ids of the first,
@@ -129,14 +187,15 @@ type written struct {
 
 // writeFeatures writes rows of (layer ordinal, id, geometry, properties) as GeoJSON
 // Feature objects, comma-separated, at most limit of them; it reads one row more to
-// tell whether there are more, and closes rows. Geometry and properties are JSON text
-// in either wire format: copied, not decoded, except that transform (if not nil)
-// re-projects each geometry.
-func writeFeatures(rows pgx.Rows, buf *chunks, limit int, transform func([]byte) ([]byte, error)) (written, error) {
+// tell whether there are more, and closes rows. Geometry is JSON text in either wire
+// format: copied, not decoded, except that transform (if not nil) re-projects it. The
+// properties are the JSON text in the fourth column, or where cols (if not nil) says.
+func writeFeatures(rows pgx.Rows, buf *chunks, limit int, transform func([]byte) ([]byte, error), cols propColumns) (written, error) {
 	defer rows.Close()
 	var w written
 	start := buf.n
 	var idBuf [64]byte
+	var props []byte
 	for rows.Next() {
 		w.n++
 		if w.n > limit {
@@ -168,7 +227,16 @@ func writeFeatures(rows pgx.Rows, buf *chunks, limit int, transform func([]byte)
 		buf.WriteString(`","geometry":`)
 		buf.Write(g)
 		buf.WriteString(`,"properties":`)
-		buf.Write(raw[3])
+		if cols == nil {
+			buf.Write(raw[3])
+		} else if pl := cols[ord]; pl == nil {
+			return w, fmt.Errorf("a feature of layer %d", ord)
+		} else {
+			if props, err = pl.appendProps(props[:0], raw, fds); err != nil {
+				return w, err
+			}
+			buf.Write(props)
+		}
 		buf.byte('}')
 		switch w.n {
 		case 1:

@@ -37,8 +37,9 @@ func moved(a, b string) string {
 // importTimeSQL reads a file's time: ISO 8601 with its offset (or Z; GDAL writes
 // "2026/03/16 09:30:00+08"), or without one — "2026-03-16T09:30", "2026-03-16 09:30",
 // "2026/3/16 9:30", a bare date — as Beijing time; NULL for anything else, an impossible
-// date included (the checks report it).
-const importTimeSQL = `CREATE OR REPLACE FUNCTION pg_temp.import_time(v text) RETURNS timestamptz LANGUAGE plpgsql STABLE AS $f$
+// date included (the checks report it). It is immutable, as the staging table's generated
+// columns need: a time with an offset, or read at +08:00, does not depend on the session.
+const importTimeSQL = `CREATE OR REPLACE FUNCTION pg_temp.import_time(v text) RETURNS timestamptz LANGUAGE plpgsql IMMUTABLE AS $f$
 BEGIN
   v := btrim(v);
   IF v ~ '^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}[T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)? ?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN

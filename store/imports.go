@@ -210,10 +210,11 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 	}
 	defer conn.Release()
 	// The staging tables are temporary, held in the session's own buffers: 8 MB by
-	// default, which a million rows thrash (the placement's index scans most). The size
-	// can be set only before a session's first temporary table, so on a connection that
-	// already had one it stays as it was.
-	_, _ = conn.Exec(ctx, "SET temp_buffers = '256MB'")
+	// default, which a million rows thrash (the placement's index scans most): a million
+	// buildings take ~450 MB with their indexes. It is a ceiling, taken as the tables grow.
+	// The size can be set only before a session's first temporary table, so on a
+	// connection that already had one it stays as it was.
+	_, _ = conn.Exec(ctx, "SET temp_buffers = '768MB'")
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, wrap(err, "begin import")
@@ -225,48 +226,52 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		return nil, wrap(err, "begin import")
 	}
 
-	cols := make([]string, 0, len(il.fields)+2)
-	defs := make([]string, 0, len(il.fields)+2)
+	src, err := createStaging(ctx, tx, il, spec)
+	if err != nil {
+		return nil, err
+	}
+	cols := []string{"row"}
 	for _, f := range il.fields {
 		cols = append(cols, f.Column)
-		defs = append(defs, f.Column+" text")
-	}
-	if _, err := tx.Exec(ctx, "CREATE TEMP TABLE import_raw (row int, "+strings.Join(defs, ", ")+", wkb bytea) ON COMMIT DROP"); err != nil {
-		return nil, wrap(err, "stage import")
 	}
 	t := time.Now()
 	phase := func(name string) {
 		res.Phases = append(res.Phases, Phase{name, time.Since(t)})
 		t = time.Now()
 	}
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{"import_raw"}, append(append([]string{"row"}, cols...), "wkb"), rows)
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, append(cols, src), &stagedRows{src: rows, srid: uint32(spec.SRID), polygon: il.polygon})
 	if err != nil {
 		var me *model.Error
-		if errors.As(err, &me) {
+		var pgErr *pgconn.PgError
+		switch {
+		case errors.As(err, &me):
 			return nil, me
-		}
-		if ctx.Err() != nil {
+		case ctx.Err() != nil:
 			// Cancelled: pgx closes the connection, which it reports as a failed write.
 			return nil, wrap(ctx.Err(), "copy import rows")
+		case errors.As(err, &pgErr) && (pgErr.Code == "XX000" || pgErr.Code == "22023"):
+			// PostGIS could not read or transform a geometry as it was staged.
+			return nil, model.Errorf(model.CodeBadGeometry, "the coordinates cannot be read or transformed from EPSG:%d: check -crs", spec.SRID)
 		}
 		return nil, wrap(err, "copy import rows")
 	}
 	res.Rows = int(n)
-	phase("read and copy")
-	if err := stageRows(ctx, tx, il, spec); err != nil {
+	phase("read, copy, geometry and validity")
+	if err := placeRows(ctx, tx, spec); err != nil {
 		return nil, err
 	}
+	phase("placement in grids")
 	if il.prepare != nil {
 		if err := il.prepare(ctx, tx); err != nil {
 			return nil, err
 		}
+		phase("references")
 	}
-	phase("stage: geometry, validity, grids")
 	if spec.Staged != nil {
 		spec.Staged()
 	}
 	if spec.Placed != nil && n > 0 {
-		p, err := placement(ctx, tx)
+		p, err := placement(ctx, tx, src)
 		if err != nil {
 			return nil, err
 		}
@@ -365,80 +370,19 @@ UPDATE grids g SET population = c.p, households = c.h
 FROM (SELECT left(code, 6) AS pc, sum(population) AS p, sum(households) AS h FROM grids WHERE level = 'STREET' GROUP BY 1) c
 WHERE g.code = c.pc AND (g.population, g.households) IS DISTINCT FROM (c.p, c.h)`
 
-// stageRows turns the raw rows into import_rows: trimmed text, numbers parsed where they
-// parse, geometry in WGS84 (repaired when asked), and the GRID each row lies in.
-func stageRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec) error {
-	var sel, defs []string
-	timed := false
-	for _, f := range il.fields {
-		defs = append(defs, f.Column+" text")
-		sel = append(sel, "nullif(btrim(r."+f.Column+"), '')")
-		switch {
-		case f.Integer:
-			defs = append(defs, "i_"+f.Column+" bigint")
-			sel = append(sel, "CASE WHEN btrim(r."+f.Column+`) ~ '^-?[0-9]{1,12}(\.0*)?$' THEN btrim(r.`+f.Column+")::numeric::bigint END")
-		case f.Number:
-			defs = append(defs, "i_"+f.Column+" float8")
-			sel = append(sel, "CASE WHEN btrim(r."+f.Column+`) ~ '^-?[0-9]{1,12}(\.[0-9]*)?$' THEN btrim(r.`+f.Column+")::float8 END")
-		case f.Time:
-			defs = append(defs, "i_"+f.Column+" timestamptz")
-			sel = append(sel, "pg_temp.import_time(r."+f.Column+")")
-		}
-		if f.Time && !timed {
-			timed = true
-			if _, err := tx.Exec(ctx, importTimeSQL); err != nil {
-				return wrap(err, "stage import")
-			}
-		}
-	}
-	// The geometry: parsed (and transformed) in an inner query, shaped, and checked for
-	// validity there with one ST_IsValidDetail; the outer query repairs it when asked and
-	// finds the point that places it. Each added level of subquery cost a million-row
-	// import seconds, more than parsing the WKB twice does.
-	from := "import_raw r"
-	raw := "ST_GeomFromWKB(r.wkb, $1::int)"
-	if spec.SRID != 4326 {
-		from = "(SELECT r.*, ST_Transform(ST_GeomFromWKB(r.wkb, $1::int), 4326) AS g0 FROM import_raw r OFFSET 0) r"
-		raw = "r.g0"
-	}
-	shaped := "CASE WHEN ST_NumGeometries(" + raw + ") = 1 THEN ST_GeometryN(" + raw + ", 1) ELSE " + raw + " END"
-	fix := "ST_MakeValid(r.g)"
-	if il.polygon {
-		shaped = "ST_Multi(" + raw + ")"
-		fix = "ST_Multi(ST_CollectionExtract(" + fix + ", 3))"
-	}
-	inner := "(SELECT r.*, " + shaped + " AS g, (ST_IsValidDetail(" + shaped + ")).reason AS invalid FROM " + from + " OFFSET 0) r"
-	// The point a row is placed in its GRID by: itself, or a point on a polygon's surface.
-	point := "NULL::geometry"
-	if spec.Layer != model.LayerGrid {
-		point = `CASE WHEN ST_GeometryType(r.g) = 'ST_Point' THEN r.g
-  WHEN r.g IS NULL OR ST_IsEmpty(r.g) THEN NULL
-  WHEN r.invalid IS NULL THEN ST_PointOnSurface(r.g) WHEN $2::bool THEN ST_PointOnSurface(` + fix + `) END`
-	}
-	ddl := "CREATE TEMP TABLE import_rows (row int, " + strings.Join(defs, ", ") + ", geom geometry, invalid text, pt geometry) ON COMMIT DROP"
-	if _, err := tx.Exec(ctx, ddl); err != nil {
-		return wrap(err, "stage import")
-	}
-	ins := "INSERT INTO import_rows SELECT r.row, " + strings.Join(sel, ", ") + ", CASE WHEN r.invalid IS NOT NULL AND $2::bool THEN " + fix +
-		" ELSE r.g END, r.invalid, " + point + " FROM " + inner
-	if _, err := tx.Exec(ctx, ins, spec.SRID, spec.Repair); err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && (pgErr.Code == "XX000" || pgErr.Code == "22023") {
-			return model.Errorf(model.CodeBadGeometry, "the coordinates cannot be read or transformed from EPSG:%d: check -crs", spec.SRID)
-		}
-		return wrap(err, "stage import rows")
-	}
-	if _, err := tx.Exec(ctx, `CREATE INDEX ON import_rows (code); ANALYZE import_rows`); err != nil {
+// placeRows indexes the staged rows and finds the GRID each row lies in (import_place).
+func placeRows(ctx context.Context, tx pgx.Tx, spec ImportSpec) error {
+	// The checks and the upsert join on code and row; the geometry's statistics, which
+	// would cost most of an ANALYZE, no plan needs.
+	if _, err := tx.Exec(ctx, `CREATE INDEX ON import_rows (code); ANALYZE import_rows (row, code)`); err != nil {
 		return wrap(err, "stage import")
 	}
 	if spec.Layer == model.LayerGrid {
 		return nil
 	}
-	// Rows are placed set-wise, into a table of their own (import_place): the points
-	// indexed, then each GRID's rows found through the index, one grid after another, so
-	// that PostGIS prepares each grid's polygon once (the grid comes first in ST_Covers
-	// for that reason). Probing the grids once per row costs six times as much, and
-	// updating import_rows in place rewrites every row.
+	// The placing points indexed, then each GRID's rows found through the index, one grid
+	// after another, so that PostGIS prepares each grid's polygon once (the grid comes first
+	// in ST_Covers for that reason). Probing the grids once per row costs six times as much.
 	const placeSQL = `CREATE INDEX ON import_rows USING gist (pt);
 CREATE TEMP TABLE import_grids ON COMMIT DROP AS SELECT id, code, geom FROM grids WHERE level = 'GRID' ORDER BY code;
 CREATE TEMP TABLE import_place ON COMMIT DROP AS
@@ -453,13 +397,13 @@ ANALYZE import_place`
 
 // placement is where the first rows landed: the district's outline when there is one,
 // else China's extent (a grid import into an empty database).
-func placement(ctx context.Context, tx pgx.Tx) (Placement, error) {
-	const q = `
+// src is the column holding the geometry as the file gave it.
+func placement(ctx context.Context, tx pgx.Tx, src string) (Placement, error) {
+	q := `
 WITH d AS (SELECT coalesce((SELECT geom FROM grids WHERE level = 'DISTRICT' ORDER BY code LIMIT 1),
                            ST_MakeEnvelope(73, 18, 135, 54, 4326)) AS geom,
                   EXISTS (SELECT 1 FROM grids WHERE level = 'DISTRICT') AS has),
-     s AS (SELECT r.geom, ST_GeomFromWKB(w.wkb) AS src FROM (SELECT row, geom FROM import_rows WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom) ORDER BY row LIMIT 1000) r
-           JOIN import_raw w ON w.row = r.row),
+     s AS (SELECT geom, ` + src + ` AS src FROM import_rows WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom) ORDER BY row LIMIT 1000),
      e AS (SELECT ST_SetSRID(ST_Centroid(ST_Extent(geom)::geometry), 4326) AS c, ST_Centroid(ST_Extent(src)::geometry) AS sc, count(*) AS n,
                   count(*) FILTER (WHERE ST_Intersects(geom, (SELECT geom FROM d))) AS inside FROM s)
 SELECT d.has, ST_X(e.sc), ST_Y(e.sc), ST_X(e.c), ST_Y(e.c), e.inside, e.n,

@@ -95,7 +95,7 @@ func (s *Store) Items(ctx context.Context, l model.Layer, q ItemsQuery) (ItemsPa
 		// In id order, the extra row that tells whether more lie before comes first.
 		limit++
 	}
-	w, err := writeFeatures(rows, &buf, limit, q.Out.Transform)
+	w, err := writeFeatures(rows, &buf, limit, q.Out.Transform, nil)
 	if err != nil {
 		return ItemsPage{}, wrap(err, "list "+ls.table)
 	}

@@ -16,7 +16,8 @@ type layerSQL struct {
 	table string
 	cols  string // select list over alias t
 	scan  func(r pgx.CollectableRow, extra ...any) (model.Feature, error)
-	// props are the featureCollection properties after "layer": name and expression (alias t).
+	// props are the featureCollection properties after "layer": name and expression (alias t),
+	// of a type appendJSONValue writes (others through to_json).
 	props [][2]string
 }
 
@@ -43,7 +44,7 @@ var layers = map[model.Layer]layerSQL{
 		table: "cameras",
 		cols:  `t.id, t.code, t.kind, t.status, t.name, t.heading::float8, t.stream_url, t.grid_id`,
 		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanCamera(r, x...) },
-		props: [][2]string{{"name", "t.name"}, {"code", "t.code"}, {"kind", "t.kind"}, {"status", "t.status"}, {"heading", "t.heading"}},
+		props: [][2]string{{"name", "t.name"}, {"code", "t.code"}, {"kind", "t.kind"}, {"status", "t.status"}, {"heading", "to_json(t.heading)"}},
 	},
 	model.LayerServicePoint: {
 		table: "service_points",

@@ -87,14 +87,14 @@ func hidden(ctx context.Context, l model.Layer, name string) bool {
 	return s != nil && s.Hidden[l][name]
 }
 
-// propsSQL builds a layer's featureCollection properties object, without what the
+// propFields are a layer's featureCollection properties after "layer", without what the
 // caller may not see; names (nil: all) chooses among them.
-func propsSQL(ctx context.Context, l model.Layer, names []string) string {
-	fs := []field{{"layer", "'" + string(l) + "'::text"}}
+func propFields(ctx context.Context, l model.Layer, names []string) []field {
+	var fs []field
 	for _, kv := range layers[l].props {
 		if !hidden(ctx, l, kv[0]) && (names == nil || slices.Contains(names, kv[0])) {
 			fs = append(fs, field{kv[0], kv[1]})
 		}
 	}
-	return jsonObject(fs)
+	return fs
 }

@@ -172,12 +172,15 @@ func poolConfig(url string, o Options) (*pgxpool.Config, error) {
 	// more than they save (measured 2-5x slower), whatever the server's own defaults are.
 	rp["jit"] = "off"
 	rp["max_parallel_workers_per_gather"] = "0"
-	rp["timezone"] = "Asia/Shanghai"
+	rp["timezone"] = sessionTimeZone
 	if o.SearchPath != "" {
 		rp["search_path"] = pgx.Identifier{o.SearchPath}.Sanitize() + ", public"
 	}
 	return cfg, nil
 }
+
+// sessionTimeZone is the zone the pool's sessions write timestamps in.
+const sessionTimeZone = "Asia/Shanghai"
 
 // Now is the store's clock (Options.Now).
 func (s *Store) Now() time.Time { return s.now() }
