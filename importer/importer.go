@@ -80,6 +80,9 @@ func Run(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer src.Close()
+	if _, ok := src.(*geoJSONSource); ok {
+		src = newLookAhead(src, columnsAhead)
+	}
 	if crs.SRID == 0 {
 		crs = CRS{Name: "WGS84", SRID: 4326}
 		if res.CRS == "" {

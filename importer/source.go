@@ -238,3 +238,43 @@ func text(v any) string {
 func lineError(row int, err error) error {
 	return badFile("row %d: %v", row, err)
 }
+
+// columnsAhead is how many GeoJSON features are read before the mapping is guessed: a
+// feature may leave out a property the others have (web tools drop nulls), and the
+// columns are those the features read so far name.
+const columnsAhead = 1000
+
+// lookAhead reads up to n records of a source ahead, so that Columns holds every
+// attribute they name, and hands them back in order (an error met ahead comes after the
+// records before it).
+type lookAhead struct {
+	Source
+	buf []*Record
+	err error
+}
+
+func newLookAhead(src Source, n int) *lookAhead {
+	l := &lookAhead{Source: src}
+	for len(l.buf) < n {
+		r, err := src.Next()
+		if err != nil {
+			l.err = err
+			break
+		}
+		l.buf = append(l.buf, r)
+	}
+	return l
+}
+
+func (l *lookAhead) Next() (*Record, error) {
+	if len(l.buf) > 0 {
+		r := l.buf[0]
+		l.buf[0] = nil
+		l.buf = l.buf[1:]
+		return r, nil
+	}
+	if l.err != nil {
+		return nil, l.err
+	}
+	return l.Source.Next()
+}
