@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
+
 	"gridhub/geo"
 	"gridhub/model"
 	"gridhub/store"
@@ -173,7 +176,7 @@ func offsetHint(ctx context.Context, st *store.Store, c CRS, res *store.ImportRe
 			if err == nil && (m.grid == "" || g.Code == m.grid) {
 				right++
 			}
-			shift += math.Hypot((m.lon-lon)*111320*math.Cos(m.lat*math.Pi/180), (m.lat-lat)*111320)
+			shift += orbgeo.Distance(orb.Point{m.lon, m.lat}, orb.Point{lon, lat})
 		}
 		if right*2 > len(misses) {
 			return &store.Problem{Field: "crs", Problem: fmt.Sprintf("looks like %s: %d of %d misplaced rows sampled fall in place when read as %s, about %.0f m from where WGS84 puts them; give -crs %s",

@@ -306,7 +306,7 @@ func (c *copyRows) Next() bool {
 			c.n.Add(1)
 			return true
 		}
-		if b, ok := appendWKB(nil, rec.Geometry); ok {
+		if b, ok := geo.AppendWKB(nil, rec.Geometry); ok {
 			c.vals = append(c.vals, b)
 			c.n.Add(1)
 			return true

@@ -1,4 +1,4 @@
-package importer
+package geo
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 )
 
-// appendWKB writes what orb writes for every geometry type it reads, and leaves the rest
+// AppendWKB writes what orb writes for every geometry type it reads, and leaves the rest
 // to orb.
 func TestAppendWKBMatchesOrb(t *testing.T) {
 	for _, c := range []struct{ name, geojson string }{
@@ -30,7 +30,7 @@ func TestAppendWKBMatchesOrb(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, ok := appendWKB(nil, []byte(c.geojson))
+			got, ok := AppendWKB(nil, []byte(c.geojson))
 			if !ok || !bytes.Equal(got, want) {
 				t.Errorf("got %x (%v), want %x", got, ok, want)
 			}
@@ -44,7 +44,7 @@ func TestAppendWKBMatchesOrb(t *testing.T) {
 		{"no coordinates", `{"type":"Point"}`},
 	} {
 		t.Run(c.name+" is left to orb", func(t *testing.T) {
-			if got, ok := appendWKB(nil, []byte(c.geojson)); ok {
+			if got, ok := AppendWKB(nil, []byte(c.geojson)); ok {
 				t.Errorf("read as %x", got)
 			}
 		})
