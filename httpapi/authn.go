@@ -130,5 +130,15 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, retry time.Durat
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{"message": msg, "extensions": map[string]any{"code": code}}}})
+	_ = json.NewEncoder(w).Encode(codedErrors(code, msg, nil))
+}
+
+// codedErrors is the body of an answer that failed with code: GraphQL's errors list of one,
+// its extensions the code and, when given, more.
+func codedErrors(code, msg string, extensions map[string]any) map[string]any {
+	ext := map[string]any{"code": code}
+	for k, v := range extensions {
+		ext[k] = v
+	}
+	return map[string]any{"errors": []any{map[string]any{"message": msg, "extensions": ext}}}
 }

@@ -149,7 +149,7 @@ func (h *importHandler) post(w http.ResponseWriter, r *http.Request, p *auth.Pri
 			return
 		}
 		noteOutcome(r.Context(), code)
-		stream.end(streamError(code, msg, errorExtensions(err)))
+		stream.end(codedErrors(code, msg, errorExtensions(err)))
 	case stream != nil:
 		stream.end(map[string]any{"report": rep})
 	case err != nil:

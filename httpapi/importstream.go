@@ -154,15 +154,6 @@ func (s *importStream) end(last any) {
 	}
 }
 
-// streamError is the last line of a stream that failed.
-func streamError(code, msg string, extensions map[string]any) map[string]any {
-	ext := map[string]any{"code": code}
-	for k, v := range extensions {
-		ext[k] = v
-	}
-	return map[string]any{"errors": []any{map[string]any{"message": msg, "extensions": ext}}}
-}
-
 // errorExtensions are what a stream's error line says beyond its code: for a file refused
 // because its rows fall outside the district, where they landed (a GeoJSON
 // FeatureCollection, as a report's locations), when that is a place a map can show.
