@@ -106,6 +106,9 @@ func runImport(ctx context.Context, st *store.Store, cfg importConfig, out io.Wr
 	if len(res.Guessed) > 0 {
 		fmt.Fprintf(out, "mapping (columns recognised by name; put this in a -map file to change it):\n%s", indent(res.Mapping.YAML(cfg.opts.Layer)))
 	}
+	for _, l := range res.Late {
+		fmt.Fprintf(out, "%s: %s is first named by feature %d, and read from there on\n", l.Field, l.Column, l.Row)
+	}
 	fmt.Fprintf(out, "coordinates: %s\n", res.CRS)
 	if res.Encoding != "" {
 		fmt.Fprintf(out, "text encoding: %s\n", res.Encoding)

@@ -49,10 +49,13 @@ const (
 // Result is what an import found and did.
 type Result struct {
 	store.ImportResult
-	Mapping  Mapping
-	Guessed  []string // fields whose column was guessed
-	Encoding string   // how the text was decoded, when it was not plain UTF-8
-	CRS      string   // the CRS the coordinates were read in, and from where
+	Mapping Mapping
+	Guessed []string // fields whose column was guessed
+	// Late are fields whose column no feature named before the mapping was guessed: they
+	// are read from the feature that first names it on.
+	Late     []LateColumn
+	Encoding string // how the text was decoded, when it was not plain UTF-8
+	CRS      string // the CRS the coordinates were read in, and from where
 	Elapsed  time.Duration
 	Read     time.Duration // reading and staging (COPY)
 }
@@ -114,7 +117,8 @@ func Run(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 			return nil, badFile("no coordinate columns: map lon and lat (or wkt) to the file's columns (it has %s)", strings.Join(src.Columns(), ", "))
 		}
 	}
-	rows := &copyRows{src: src, fields: store.ImportFields(o.Layer), m: res.Mapping, crs: crs, table: table, next: first}
+	rows := &copyRows{src: src, fields: store.ImportFields(o.Layer), m: res.Mapping, crs: crs, table: table, next: first,
+		layer: o.Layer, seen: len(src.Columns()), res: res}
 	if first == nil {
 		rows.done = true
 	}
@@ -254,6 +258,12 @@ func open(ctx context.Context, path string, crs *CRS, res *Result) (Source, int6
 	return nil, 0, nil, badFile("%s: not a format gridhub imports (.geojson, .json, .geojsonl, .csv, .xlsx, .shp, .gpkg)", filepath.Base(path))
 }
 
+// LateColumn is a field first recognised in a feature after the mapping was guessed.
+type LateColumn struct {
+	Field, Column string
+	Row           int // the first feature naming it
+}
+
 // copyRows feeds COPY: each record's field values, then its geometry as WKB, converted
 // out of GCJ-02/BD-09 here and out of any EPSG system by PostGIS.
 type copyRows struct {
@@ -267,6 +277,27 @@ type copyRows struct {
 	vals   []any
 	err    error
 	n      atomic.Int64
+	layer  model.Layer
+	seen   int // how many columns the mapping was guessed from
+	res    *Result
+}
+
+// adopt maps the columns a feature names for the first time, when they are recognised
+// names of fields the mapping leaves out: the features before it did not have them, so
+// reading them from here on reads the whole file.
+func (c *copyRows) adopt(row int) {
+	cols := c.src.Columns()
+	if len(cols) == c.seen {
+		return
+	}
+	c.seen = len(cols)
+	for k, f := range Guess(c.layer, cols, c.m) {
+		if _, ok := c.m[k]; !ok {
+			c.m[k] = f
+			c.res.Guessed = append(c.res.Guessed, k)
+			c.res.Late = append(c.res.Late, LateColumn{Field: k, Column: f.Column, Row: row})
+		}
+	}
 }
 
 func (c *copyRows) Next() bool {
@@ -287,12 +318,18 @@ func (c *copyRows) Next() bool {
 		}
 	}
 	c.next = nil
+	if !c.table {
+		c.adopt(rec.Row)
+	}
 	c.vals = c.vals[:0]
 	c.vals = append(c.vals, int32(rec.Row))
 	for _, f := range c.fields {
 		v := c.m[f.Name].value(rec)
 		if v == "" && f.Name == "sourceId" {
 			v = rec.ID
+		}
+		if len(f.Enum) > 0 {
+			v = enumValue(f.Name, v, f.Enum)
 		}
 		if v == "" {
 			c.vals = append(c.vals, nil)
