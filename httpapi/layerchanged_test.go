@@ -152,3 +152,41 @@ func TestLayerChangedAcrossHubs(t *testing.T) {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
+
+// TestLayerChangedAcrossAReconnect kills the listeners of both hubs: an import committed
+// while the subscriber's hub reconnects still reaches it, once.
+func TestLayerChangedAcrossAReconnect(t *testing.T) {
+	db := testdb.New(t, func(o *store.Options) { o.Now = func() time.Time { return testClock } })
+	a, b := newAPI(t, db, nil), newAPI(t, db, nil)
+	seedSmallDistrict(t, a)
+	centre := dialWS(t, a, false)
+	centre.subscribe("1", `subscription { layerChanged(layers: [SERVICE_POINT]) { layer inserted updated removed bbox at } }`, nil)
+	waitSubscribers(t, a, 1)
+	waitListening(t, a)
+	imp := func(prefix string, at ...[2]float64) {
+		t.Helper()
+		ans := b.upload(t, "", "layer=SERVICE_POINT&dryRun=0", prefix+".geojson", servicePoints(prefix, at...))
+		if ans.status != http.StatusOK || ans.report.Errors != 0 {
+			t.Fatalf("import %s through B: %d %+v %v", prefix, ans.status, ans.report, ans.errors)
+		}
+	}
+	expect := func(what string, inserted int, at [2]float64) {
+		t.Helper()
+		got := nextLayerChange(t, centre, what)
+		if got.Layer != "SERVICE_POINT" || got.Inserted != inserted || len(got.BBox) != 4 || !near(got.BBox[0], at[0]) || !near(got.BBox[3], at[1]) {
+			t.Fatalf("%s: got %+v, want %d inserted at %v", what, got, inserted, at)
+		}
+	}
+	west, east := [2]float64{109.805, 40.61}, [2]float64{109.815, 40.61}
+
+	imp("before", east)
+	expect("the import before the reconnect", 1, east)
+	n := a.scalar(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'gridhub-listener' AND query LIKE '%' || $1 || '%'`, db.Schema)
+	if n < 2 {
+		t.Fatalf("terminated %d listeners, want both hubs'", n)
+	}
+	imp("gap", west, west) // committed while A's listener reconnects
+	expect("the import committed in the gap", 2, west)
+	imp("after", east)
+	expect("the import after it, and nothing twice before it", 1, east)
+}

@@ -1,7 +1,8 @@
-// Package live fans incident changes out to GraphQL subscribers. Changes come from
-// PostgreSQL LISTEN/NOTIFY, so a change written through any server instance reaches the
-// subscribers of every instance; after the listening connection is lost, the hub catches
-// up from the timeline table, so a subscriber that stays connected misses nothing.
+// Package live fans incident changes and committed imports out to GraphQL subscribers.
+// Changes come from PostgreSQL LISTEN/NOTIFY, so a change written through any server
+// instance reaches the subscribers of every instance; after the listening connection is
+// lost, the hub catches up from the timeline table and the recorded layer changes, so a
+// subscriber that stays connected misses nothing.
 package live
 
 import (
@@ -38,6 +39,8 @@ type Sub struct {
 type Hub struct {
 	st  *store.Store
 	log *slog.Logger
+	// connect opens the listening connection (st.ListenConn when nil); tests hold it back.
+	connect func(context.Context) (*pgx.Conn, error)
 
 	mu        sync.Mutex
 	subs      map[*Sub]struct{}
@@ -76,11 +79,16 @@ func (h *Hub) Listening() <-chan struct{} { return h.up }
 // Run listens until ctx ends, reconnecting after a lost connection.
 func (h *Hub) Run(ctx context.Context) error {
 	var channel, layerChannel string
+	var lastLayer int64
 	for {
 		var err error
 		if channel, err = h.st.IncidentChannel(ctx); err == nil {
 			if layerChannel, err = h.st.LayerChannel(ctx); err == nil {
-				break
+				// Read before listening: layer changes committed earlier are history, not
+				// told to new subscribers; those committed from here on are caught up.
+				if lastLayer, err = h.st.LastLayerChange(ctx); err == nil {
+					break
+				}
 			}
 		}
 		h.log.Warn("live updates: cannot name the channel yet", "err", err)
@@ -90,8 +98,12 @@ func (h *Hub) Run(ctx context.Context) error {
 		case <-time.After(time.Second):
 		}
 	}
+	connect := h.connect
+	if connect == nil {
+		connect = h.st.ListenConn
+	}
 	l := &pgxlisten.Listener{
-		Connect:        h.st.ListenConn,
+		Connect:        connect,
 		ReconnectDelay: 500 * time.Millisecond,
 		LogError: func(ctx context.Context, err error) {
 			if ctx.Err() == nil {
@@ -100,7 +112,7 @@ func (h *Hub) Run(ctx context.Context) error {
 		},
 	}
 	l.Handle(channel, h)
-	l.Handle(layerChannel, layerListener{h})
+	l.Handle(layerChannel, &layerListener{h: h, last: lastLayer})
 	go h.drain(ctx)
 	return l.Listen(ctx)
 }
@@ -319,7 +331,7 @@ func (h *Hub) deliver(ctx context.Context, changes []store.Change) error {
 			continue
 		}
 		for s := range h.subs {
-			if s.match(pl) && !w.offer(s.C, pl.Incident) {
+			if s.match(pl) && !offer(&w, s.C, pl.Incident) {
 				delete(h.subs, s)
 				close(s.C)
 				close(s.Dropped)
@@ -340,21 +352,22 @@ type waiter struct {
 	spent bool
 }
 
-// offer sends inc on c, waiting while the delivery's moment lasts; false: c is full.
-func (w *waiter) offer(c chan *model.Incident, inc *model.Incident) bool {
+// offer sends v on c, waiting while w's moment lasts (not at all when w is nil); false:
+// c is full.
+func offer[T any](w *waiter, c chan T, v T) bool {
 	select {
-	case c <- inc:
+	case c <- v:
 		return true
 	default:
 	}
-	if w.spent {
+	if w == nil || w.spent {
 		return false
 	}
 	if w.timer == nil {
 		w.timer = time.NewTimer(w.limit)
 	}
 	select {
-	case c <- inc:
+	case c <- v:
 		return true
 	case <-w.timer.C:
 		w.spent = true

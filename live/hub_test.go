@@ -11,15 +11,25 @@ import (
 	"gridhub/store"
 )
 
+// putDistrict puts the district the tests' reports and imports lie in, 109.80–109.82 E,
+// 40.60–40.62 N: one street, one community and one grid, each the whole of it.
+func putDistrict(t *testing.T, st *store.Store) {
+	t.Helper()
+	if _, err := st.Pool().Exec(context.Background(), `INSERT INTO grids (id, code, level, parent_id, name, geom)
+SELECT id, code, level, parent_id, name, ST_Multi(ST_MakeEnvelope(109.80, 40.60, 109.82, 40.62, 4326)) FROM (VALUES
+  (1, '150203', 'DISTRICT', NULL::bigint, '测试区'), (2, '150203001', 'STREET', 1, '测试街道'),
+  (3, '150203001001', 'COMMUNITY', 2, '测试社区'), (4, '150203001001001', 'GRID', 3, '测试网格')) AS g(id, code, level, parent_id, name)
+ON CONFLICT DO NOTHING`); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // reportN files n reports through the store and returns their changes.
 func reportN(t *testing.T, st *store.Store, n int) []store.Change {
 	t.Helper()
 	ctx := context.Background()
 	pool := st.Pool()
-	if _, err := pool.Exec(ctx, `INSERT INTO grids (id, code, level, parent_id, name, geom) VALUES
-		(1, '150203', 'DISTRICT', NULL, '测试区', ST_Multi(ST_MakeEnvelope(109.80, 40.60, 109.82, 40.62, 4326))) ON CONFLICT DO NOTHING`); err != nil {
-		t.Fatal(err)
-	}
+	putDistrict(t, st)
 	var out []store.Change
 	for i := range n {
 		inc, err := st.ReportIncident(ctx, store.Report{Title: "测试", Category: "市容环境", Source: "OTHER",

@@ -97,3 +97,18 @@ func drop(url, schema string) {
 	defer conn.Close(ctx)
 	_, _ = conn.Exec(ctx, `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
 }
+
+// Listen opens a connection of its own that listens on channel, closed when the test ends.
+func (db *DB) Listen(tb testing.TB, channel string) *pgx.Conn {
+	tb.Helper()
+	ctx := context.Background()
+	conn, err := db.Store.ListenConn(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = conn.Close(context.Background()) })
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		tb.Fatal(err)
+	}
+	return conn
+}

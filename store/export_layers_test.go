@@ -1,0 +1,4 @@
+package store
+
+// KeepLayerChanges is how many layer changes imports keep recorded.
+const KeepLayerChanges = keepLayerChanges
