@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The import benchmark: N generated buildings (GeoJSON, inside the demo district's grids)
-# loaded by `gridhub import` beside `ogr2ogr -f PostgreSQL` (COPY) on the same file and a
-# bare `COPY` of the same rows, in the same run; rows/s, peak RSS and the checks' share.
+# loaded by `gridhub import` beside `ogr2ogr -f PostgreSQL` (COPY) on the same file, a
+# bare `COPY` of the same rows and their insert into a table shaped like buildings, in the
+# same run; rows/s, peak RSS and the checks' share.
 #
 #   bash bench/import.sh                      1,000,000 buildings
 #   BENCH_IMPORT_ROWS=200000 bash bench/import.sh
@@ -58,35 +59,39 @@ file=$work/buildings.geojson
 } >"$file"
 say "$(du -h "$file" | cut -f1) of GeoJSON"
 
-# timed CMD...: wall seconds and peak RSS (MB) on stdout.
+# timed CMD...: wall seconds, peak RSS (MB) and the process's own CPU seconds on stdout.
 timed() {
-  /usr/bin/time -f '%e %M' -o "$work/time" "$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
-  awk '{printf "%s %.0f\n", $1, $2/1024}' "$work/time"
+  /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
+  awk '{printf "%s %.0f %.2f\n", $1, $2/1024, $3 + $4}' "$work/time"
 }
 
 # The lower middle value (with two rounds, the faster).
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ogr_t=() ogr_m=() gh_t=() gh_m=() again_t=() again_m=() checks_t=()
+ogr_t=() ogr_m=() ogr_c=() gh_t=() gh_m=() again_t=() again_m=() checks_t=()
 for round in $(seq "$ROUNDS"); do
   reset
-  read -r s mb < <(timed ogr2ogr -f PostgreSQL "$pg" "$file" -nln bench_ogr -nlt PROMOTE_TO_MULTI -lco GEOMETRY_NAME=geom --config PG_USE_COPY YES)
-  ogr_t+=("$s") ogr_m+=("$mb")
-  say "round $round: ogr2ogr ${s}s, ${mb} MB"
+  read -r s mb cpu < <(timed ogr2ogr -f PostgreSQL "$pg" "$file" -nln bench_ogr -nlt PROMOTE_TO_MULTI -lco GEOMETRY_NAME=geom --config PG_USE_COPY YES)
+  ogr_t+=("$s") ogr_m+=("$mb") ogr_c+=("$cpu")
+  say "round $round: ogr2ogr ${s}s, ${mb} MB, its own CPU ${cpu}s"
   reset
-  read -r s mb < <(DATABASE_URL=$url timed ./bin/gridhub import -layer BUILDING -file "$file")
+  read -r s mb _ < <(DATABASE_URL=$url timed ./bin/gridhub import -layer BUILDING -file "$file")
   gh_t+=("$s") gh_m+=("$mb")
   phases=$(tail -1 "$work/out")
   c=$(grep -o 'checks [0-9.]*m\?s' "$work/out" | tail -1 | awk '{v=$2; if (v ~ /ms$/) {sub(/ms$/, "", v); v/=1000} else sub(/s$/, "", v); print v}')
   checks_t+=("$(echo "scale=1; 100 * $c / $s" | bc)")
   say "round $round: gridhub ${s}s, ${mb} MB $phases"
-  read -r s mb < <(DATABASE_URL=$url timed ./bin/gridhub import -layer BUILDING -file "$file")
+  read -r s mb _ < <(DATABASE_URL=$url timed ./bin/gridhub import -layer BUILDING -file "$file")
   again_t+=("$s") again_m+=("$mb")
   say "round $round: gridhub again ${s}s, $(tail -2 "$work/out" | head -1)"
 done
-ogr_s=$(printf '%s\n' "${ogr_t[@]}" | median) ogr_mb=$(printf '%s\n' "${ogr_m[@]}" | sort -n | tail -1)
+ogr_s=$(printf '%s\n' "${ogr_t[@]}" | median) ogr_cpu=$(printf '%s\n' "${ogr_c[@]}" | median) ogr_mb=$(printf '%s\n' "${ogr_m[@]}" | sort -n | tail -1)
 gh_s=$(printf '%s\n' "${gh_t[@]}" | median) gh_mb=$(printf '%s\n' "${gh_m[@]}" | sort -n | tail -1)
 again_s=$(printf '%s\n' "${again_t[@]}" | median) again_mb=$(printf '%s\n' "${again_m[@]}" | sort -n | tail -1)
 checks=$(printf '%s\n' "${checks_t[@]}" | median)  # per cent of its round's import
+
+# The floor: the same rows, already parsed, checked and placed, inserted into a table shaped
+# like buildings, one index or constraint at a time (bench/import-floor.sql).
+floor=$(psql "$url" -Xq -f bench/import-floor.sql | sed -n '/variant/,$p')
 
 # Bare SQL: the same rows, already in PostGIS's binary form, copied into a plain table.
 psql "$url" -XAtqc "create table bench_bare (source_id text, name text, address text, floors int, households int, residents int, geom geometry(MultiPolygon, 4326))"
@@ -106,5 +111,10 @@ cat <<EOF
 | gridhub import (COPY, checks, upsert, grid figures) | $gh_s | $(rate "$gh_s") | ${gh_mb} MB | $(echo "scale=2; $ogr_s / $gh_s" | bc) |
 | gridhub import again (no change) | $again_s | $(rate "$again_s") | ${again_mb} MB | $(echo "scale=2; $ogr_s / $again_s" | bc) |
 
+ogr2ogr's own CPU (GDAL reading the file; median): ${ogr_cpu}s of its ${ogr_s}s.
 the checks' share of gridhub's import (median of the rounds): ${checks}%; gridhub's last phases: $phases
+
+The same rows, already parsed, checked and placed, inserted into a table shaped like buildings
+(bench/import-floor.sql: each line adds one of its indexes or constraints):
+$floor
 EOF
