@@ -20,6 +20,7 @@ type BuildingResolver interface {
 	Geometry(ctx context.Context, obj *model.Building, crs *model.CRS, simplify *float64) (model.GeoJSON, error)
 	Grid(ctx context.Context, obj *model.Building) (*model.Grid, error)
 
+	SourceID(ctx context.Context, obj *model.Building) (string, error)
 	PartyGroup(ctx context.Context, obj *model.Building) (*model.PartyUnit, error)
 }
 
@@ -290,6 +291,29 @@ func (ec *executionContext) fieldContext_Building_residents(_ context.Context, f
 	return graphql.NewScalarFieldContext("Building", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Building_sourceId(ctx context.Context, field graphql.CollectedField, obj *model.Building) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Building_sourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Building().SourceID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Building_sourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Building", field, true, true, "String")
+}
+
 func (ec *executionContext) _Building_partyGroup(ctx context.Context, field graphql.CollectedField, obj *model.Building) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -534,6 +558,12 @@ func (ec *executionContext) _Building(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "sourceId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Building_sourceId(ctx, field, obj)
+				})
 		case "partyGroup":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

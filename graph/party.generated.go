@@ -24,6 +24,7 @@ type PartyUnitResolver interface {
 	Children(ctx context.Context, obj *model.PartyUnit) ([]*model.PartyUnit, error)
 
 	Building(ctx context.Context, obj *model.PartyUnit) (*model.Building, error)
+	SourceID(ctx context.Context, obj *model.PartyUnit) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -343,6 +344,29 @@ func (ec *executionContext) fieldContext_PartyUnit_building(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _PartyUnit_sourceId(ctx context.Context, field graphql.CollectedField, obj *model.PartyUnit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartyUnit_sourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartyUnit().SourceID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartyUnit_sourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartyUnit", field, true, true, "String")
+}
+
 func (ec *executionContext) _PartyUnitConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PartyUnitConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -562,6 +586,12 @@ func (ec *executionContext) _PartyUnit(ctx context.Context, sel ast.SelectionSet
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PartyUnit_building(ctx, field, obj)
+				})
+		case "sourceId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartyUnit_sourceId(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

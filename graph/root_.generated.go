@@ -74,6 +74,7 @@ type ComplexityRoot struct {
 		Name       func(childComplexity int) int
 		PartyGroup func(childComplexity int) int
 		Residents  func(childComplexity int) int
+		SourceID   func(childComplexity int) int
 	}
 
 	BuildingConnection struct {
@@ -277,6 +278,7 @@ type ComplexityRoot struct {
 		MemberCount func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Parent      func(childComplexity int) int
+		SourceID    func(childComplexity int) int
 	}
 
 	PartyUnitConnection struct {
@@ -329,6 +331,7 @@ type ComplexityRoot struct {
 		Name         func(childComplexity int) int
 		OpeningHours func(childComplexity int) int
 		Phone        func(childComplexity int) int
+		SourceID     func(childComplexity int) int
 	}
 
 	ServicePointConnection struct {
@@ -577,6 +580,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Building.Residents(childComplexity), true
+	case "Building.sourceId":
+		if e.ComplexityRoot.Building.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Building.SourceID(childComplexity), true
 
 	case "BuildingConnection.edges":
 		if e.ComplexityRoot.BuildingConnection.Edges == nil {
@@ -1467,6 +1476,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartyUnit.Parent(childComplexity), true
+	case "PartyUnit.sourceId":
+		if e.ComplexityRoot.PartyUnit.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartyUnit.SourceID(childComplexity), true
 
 	case "PartyUnitConnection.edges":
 		if e.ComplexityRoot.PartyUnitConnection.Edges == nil {
@@ -1795,6 +1810,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServicePoint.Phone(childComplexity), true
+	case "ServicePoint.sourceId":
+		if e.ComplexityRoot.ServicePoint.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServicePoint.SourceID(childComplexity), true
 
 	case "ServicePointConnection.edges":
 		if e.ComplexityRoot.ServicePointConnection.Edges == nil {
@@ -2355,7 +2376,8 @@ type Query {
   collection short, its "truncated" member is true. zoom (0..22), when given, simplifies
   polygons to a pixel of that web-mercator zoom and rounds coordinates to match, so
   that grid outlines stay small at low zoom. properties, when given, chooses the features'
-  properties among those of the layers (each feature keeps "layer"); null: all of them.
+  properties among those of the layers (each feature keeps "layer"); null: all of them
+  but sourceId (buildings, party units, service points), written only when named.
   """
   featureCollection(area: AreaInput!, layers: [Layer!]!, crs: CRS = WGS84, limit: Int = 5000, zoom: Int, properties: [String!]): GeoJSON!
   "Features of one layer grouped for a web-mercator zoom level (0..22); polygons are grouped by a point on their surface."
@@ -2378,6 +2400,8 @@ type Query {
   floors: Int!
   households: Int!
   residents: Int!
+  "The id the row came with from its source system, else the stable id gridhub's exports write for it: the value an import matches."
+  sourceId: String!
   "The building's party group (楼栋党小组), if it has one."
   partyGroup: PartyUnit
 }
@@ -2604,6 +2628,8 @@ type PartyUnit implements Node & Feature @layer(is: PARTY_UNIT) {
   children: [PartyUnit!]!
   memberCount: Int!
   building: Building
+  "The id the row came with from its source system, else the stable id gridhub's exports write for it: the value an import matches."
+  sourceId: String!
 }
 
 type PartyUnitEdge { cursor: String! node: PartyUnit! }
@@ -2625,6 +2651,8 @@ type ServicePoint implements Node & Feature @layer(is: SERVICE_POINT) {
   address: String!
   phone: String
   openingHours: String
+  "The id the row came with from its source system, else the stable id gridhub's exports write for it: the value an import matches."
+  sourceId: String!
 }
 
 type ServicePointEdge { cursor: String! node: ServicePoint! }
@@ -2896,6 +2924,8 @@ func (ec *executionContext) childFields_Building(ctx context.Context, field grap
 		return ec.fieldContext_Building_households(ctx, field)
 	case "residents":
 		return ec.fieldContext_Building_residents(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_Building_sourceId(ctx, field)
 	case "partyGroup":
 		return ec.fieldContext_Building_partyGroup(ctx, field)
 	}
@@ -3288,6 +3318,8 @@ func (ec *executionContext) childFields_PartyUnit(ctx context.Context, field gra
 		return ec.fieldContext_PartyUnit_memberCount(ctx, field)
 	case "building":
 		return ec.fieldContext_PartyUnit_building(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_PartyUnit_sourceId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PartyUnit", field.Name)
 }
@@ -3346,6 +3378,8 @@ func (ec *executionContext) childFields_ServicePoint(ctx context.Context, field 
 		return ec.fieldContext_ServicePoint_phone(ctx, field)
 	case "openingHours":
 		return ec.fieldContext_ServicePoint_openingHours(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_ServicePoint_sourceId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServicePoint", field.Name)
 }

@@ -19,6 +19,8 @@ import (
 type ServicePointResolver interface {
 	Geometry(ctx context.Context, obj *model.ServicePoint, crs *model.CRS, simplify *float64) (model.GeoJSON, error)
 	Grid(ctx context.Context, obj *model.ServicePoint) (*model.Grid, error)
+
+	SourceID(ctx context.Context, obj *model.ServicePoint) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -288,6 +290,29 @@ func (ec *executionContext) fieldContext_ServicePoint_openingHours(_ context.Con
 	return graphql.NewScalarFieldContext("ServicePoint", field, false, false, "String")
 }
 
+func (ec *executionContext) _ServicePoint_sourceId(ctx context.Context, field graphql.CollectedField, obj *model.ServicePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServicePoint_sourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ServicePoint().SourceID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServicePoint_sourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServicePoint", field, true, true, "String")
+}
+
 func (ec *executionContext) _ServicePointConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ServicePointConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -500,6 +525,12 @@ func (ec *executionContext) _ServicePoint(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "sourceId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ServicePoint_sourceId(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -8,8 +8,10 @@ import (
 func TestRelationsRunAFixedNumberOfStatements(t *testing.T) {
 	a := district(t)
 	queries := map[string]string{
-		"buildings with grid, grid.parent and partyGroup": `query($n: Int) { features(area: {gridCode: "150203"}, layers: [BUILDING], first: $n) { edges { node {
-			... on Building { name geometry grid { code parent { code parent { name } } } partyGroup { name parent { name } } } } } } }`,
+		"buildings with sourceId, grid, grid.parent and partyGroup": `query($n: Int) { features(area: {gridCode: "150203"}, layers: [BUILDING], first: $n) { edges { node {
+			... on Building { name sourceId geometry grid { code parent { code parent { name } } } partyGroup { name parent { name } } } } } } }`,
+		"party units with their sourceIds and those of their parents and buildings": `query($n: Int) { partyUnits(kind: BUILDING_GROUP, first: $n) { edges { node {
+			name sourceId geometry parent { sourceId parent { sourceId } } building { sourceId grid { code } } } } } }`,
 		"incidents with grid, grid.parent, timeline and nearbyCameras": `query($n: Int) { incidents(first: $n) { edges { node {
 			code grid { code parent { code } partyUnits { name } } timeline { to } nearbyCameras { distanceMeters feature { name grid { code } } } } } } }`,
 	}

@@ -54,7 +54,7 @@ func compact(t *testing.T, raw []byte) string {
 // the shapes compiled selections answer, and some they leave to the resolvers.
 var compiledQueries = []string{
 	`{ incidents(first: 500) { edges { node { code grid { code parent { code parent { code } } } } } } }`,
-	`{ grids(level: GRID, first: 100) { edges { node { code buildings(first: 20) { edges { node { name floors } } } incidents(first: 10) { edges { node { code status } } } } } } }`,
+	`{ grids(level: GRID, first: 100) { edges { node { code buildings(first: 20) { edges { node { name floors sourceId } } } incidents(first: 10) { edges { node { code status } } } } } } }`,
 	`{ incidents(first: 200) { edges { node { code grid { code parent { code } } nearbyCameras { distanceMeters feature { name } } } } } }`,
 	`{ incidents(first: 30, filter: {statuses: [REPORTED, ACCEPTED], overdue: true}) { totalCount pageInfo { hasNextPage __typename } __typename
 	   edges { __typename node { __typename id layer name code category source status priority overdue description } } } }`,
@@ -64,9 +64,9 @@ var compiledQueries = []string{
 	`{ grids(level: STREET, first: 4) { edges { node { code incidents(first: 25, filter: {statuses: [CLOSED]}) { totalCount pageInfo { hasNextPage }
 	   edges { node { code } } } buildings(first: 7) { edges { node { name } } } } } } }`,
 	`{ grids(level: COMMUNITY, first: 5) { edges { node { code cameras(first: 3) { edges { node { code } } } } } } }`,
-	`{ buildings(first: 100, area: {bbox: [109.82, 40.63, 109.845, 40.65]}) { edges { node { id name address floors households residents grid { code } } } } }`,
-	`{ servicePoints(kind: LEGAL_SERVICE, first: 20) { edges { node { name address phone openingHours grid { name } } } } }`,
-	`{ partyUnits(first: 20) { edges { node { name kind memberCount grid { code } } } } }`,
+	`{ buildings(first: 100, area: {bbox: [109.82, 40.63, 109.845, 40.65]}) { edges { node { id name address floors households residents sourceId grid { code } } } } }`,
+	`{ servicePoints(kind: LEGAL_SERVICE, first: 20) { edges { node { name address phone openingHours sourceId grid { name } } } } }`,
+	`{ partyUnits(first: 20) { edges { node { name kind memberCount sourceId grid { code } } } } }`,
 	`query($b: [Float!]) { incidents(area: {bbox: $b}, first: 5) { edges { node { code ... on Feature { name } ... on Incident { status } } } } }`,
 	`{ incidents(first: 3) { __typename pageInfo { __typename } } grids(first: 2) { pageInfo { __typename } totalCount } }`,
 	`{ incidents(first: 60, filter: {statuses: [CLOSED, REPORTED]}) { edges { node { code reportedAt dueAt closedAt overdue } } } }`,

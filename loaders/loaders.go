@@ -34,6 +34,7 @@ type Loaders struct {
 	mu         sync.Mutex
 	features   map[model.Layer]*loader[int64, model.Feature]
 	geometries map[model.Layer]*loader[GeometryKey, []byte]
+	sourceIDs  map[model.Layer]*loader[int64, string]
 	pages      map[pageGroup]*loader[store.PageKey, []model.Feature]
 	counts     map[countGroup]*loader[string, int]
 }
@@ -81,6 +82,10 @@ func (l *Loaders) featuresOf(layer model.Layer) *loader[int64, model.Feature] {
 
 func (l *Loaders) geometriesOf(layer model.Layer) *loader[GeometryKey, []byte] {
 	return byLayer(l, &l.geometries, layer, geometries)
+}
+
+func (l *Loaders) sourceIDsOf(layer model.Layer) *loader[int64, string] {
+	return byLayer(l, &l.sourceIDs, layer, (*store.Store).SourceIDs)
 }
 
 func (l *Loaders) gridsByCode() *loader[string, *model.Grid] {
@@ -221,6 +226,12 @@ func (l *Loaders) Geometry(ctx context.Context, layer model.Layer, id int64, sha
 	return l.geometriesOf(layer).Load(ctx, GeometryKey{id, shape})
 }
 
+// SourceID loads the sourceId of a building, party unit or service point: "" for a row
+// that is gone.
+func (l *Loaders) SourceID(ctx context.Context, layer model.Layer, id int64) (string, error) {
+	return l.sourceIDsOf(layer).Load(ctx, id)
+}
+
 func (l *Loaders) GridChildren(ctx context.Context, id int64) ([]model.Feature, error) {
 	return l.childrenOfGrids().Load(ctx, id)
 }
@@ -322,6 +333,10 @@ func (l *Loaders) Level(start func()) {
 
 func (l *Loaders) GeometryThunk(ctx context.Context, layer model.Layer, id int64, shape store.Shape) func() ([]byte, error) {
 	return l.geometriesOf(layer).Thunk(ctx, GeometryKey{id, shape})
+}
+
+func (l *Loaders) SourceIDThunk(ctx context.Context, layer model.Layer, id int64) func() (string, error) {
+	return l.sourceIDsOf(layer).Thunk(ctx, id)
 }
 
 func (l *Loaders) GridChildrenThunk(ctx context.Context, id int64) func() ([]model.Feature, error) {

@@ -21,6 +21,10 @@ func (r *buildingResolver) Grid(ctx context.Context, obj *model.Building) (*mode
 	return featureGrid(ctx, &obj.GridID)
 }
 
+func (r *buildingResolver) SourceID(ctx context.Context, obj *model.Building) (string, error) {
+	return sourceID(ctx, obj)
+}
+
 func (r *buildingResolver) PartyGroup(ctx context.Context, obj *model.Building) (*model.PartyUnit, error) {
 	return loaders.For(ctx).PartyGroupOfBuilding(ctx, obj.DBID)
 }

@@ -120,9 +120,14 @@ func (g *FieldGuard) Around(ctx context.Context, next graphql.Resolver) (any, er
 		return nil, nil
 	case auth.Mask:
 		v, err := next(ctx)
-		if s, ok := v.(*string); ok && s != nil {
-			m := auth.MaskDigits(*s)
-			return &m, err
+		switch s := v.(type) {
+		case *string:
+			if s != nil {
+				m := auth.MaskDigits(*s)
+				return &m, err
+			}
+		case string:
+			return auth.MaskDigits(s), err
 		}
 		return v, err
 	}

@@ -48,6 +48,10 @@ func (r *partyUnitResolver) Building(ctx context.Context, obj *model.PartyUnit) 
 	return f.(*model.Building), nil
 }
 
+func (r *partyUnitResolver) SourceID(ctx context.Context, obj *model.PartyUnit) (string, error) {
+	return sourceID(ctx, obj)
+}
+
 func (r *queryResolver) PartyUnits(ctx context.Context, kind *model.PartyUnitKind, area *graph.AreaInput, first *int, after *string) (*model.PartyUnitConnection, error) {
 	a, err := r.area(ctx, area)
 	if err != nil {

@@ -105,6 +105,9 @@ func startField(ctx context.Context, oc *graphql.OperationContext, ld *loaders.L
 				th := ld.GeometryThunk(ctx, layer, n.Key(), shape)
 				leaf(func() { _, _ = th() })
 			}
+		case "sourceId":
+			th := ld.SourceIDThunk(ctx, layer, n.Key())
+			leaf(func() { _, _ = th() })
 		case "grid":
 			one(model.LayerGrid, gridIDOf(n))
 		case "parent":

@@ -36,6 +36,10 @@ func (r *servicePointResolver) Grid(ctx context.Context, obj *model.ServicePoint
 	return featureGrid(ctx, &obj.GridID)
 }
 
+func (r *servicePointResolver) SourceID(ctx context.Context, obj *model.ServicePoint) (string, error) {
+	return sourceID(ctx, obj)
+}
+
 func (r *Resolver) ServicePoint() graph.ServicePointResolver { return &servicePointResolver{r} }
 
 type servicePointResolver struct{ *Resolver }

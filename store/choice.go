@@ -44,11 +44,12 @@ func CheckChoice(ctx context.Context, ls []model.Layer, names []string, offered 
 	return nil
 }
 
-// CollectionProperties are the properties of layer l's features in featureCollection.
+// CollectionProperties are the properties of layer l's features in featureCollection,
+// those written only when named included.
 func CollectionProperties(l model.Layer) []string {
-	out := make([]string, len(layers[l].props))
-	for i, kv := range layers[l].props {
-		out[i] = kv[0]
+	var out []string
+	for _, kv := range append(slices.Clip(layers[l].props), layers[l].named...) {
+		out = append(out, kv[0])
 	}
 	return out
 }

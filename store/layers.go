@@ -19,6 +19,9 @@ type layerSQL struct {
 	// props are the featureCollection properties after "layer": name and expression (alias t),
 	// of a type appendJSONValue writes (others through to_json).
 	props [][2]string
+	// named are featureCollection properties written only when properties names them, after
+	// props: what identifies a row to another system, which a map does not draw.
+	named [][2]string
 }
 
 var layers = map[model.Layer]layerSQL{
@@ -33,12 +36,14 @@ var layers = map[model.Layer]layerSQL{
 		cols:  `t.id, t.grid_id, t.name, t.address, t.floors, t.households, t.residents`,
 		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanBuilding(r, x...) },
 		props: [][2]string{{"name", "t.name"}, {"address", "t.address"}, {"floors", "t.floors"}, {"households", "t.households"}, {"residents", "t.residents"}},
+		named: sourceIDProp,
 	},
 	model.LayerPartyUnit: {
 		table: "party_units",
 		cols:  `t.id, t.kind, t.name, t.parent_id, t.org_grid_id, t.grid_id, t.building_id, t.member_count`,
 		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanPartyUnit(r, x...) },
 		props: [][2]string{{"name", "t.name"}, {"kind", "t.kind"}, {"memberCount", "t.member_count"}},
+		named: sourceIDProp,
 	},
 	model.LayerCamera: {
 		table: "cameras",
@@ -51,6 +56,7 @@ var layers = map[model.Layer]layerSQL{
 		cols:  `t.id, t.kind, t.name, t.address, t.phone, t.opening_hours, t.grid_id`,
 		scan:  func(r pgx.CollectableRow, x ...any) (model.Feature, error) { return scanServicePoint(r, x...) },
 		props: [][2]string{{"name", "t.name"}, {"kind", "t.kind"}, {"address", "t.address"}, {"phone", "t.phone"}, {"openingHours", "t.opening_hours"}},
+		named: sourceIDProp,
 	},
 	model.LayerIncident: {
 		table: "incidents",
@@ -73,6 +79,9 @@ var layers = map[model.Layer]layerSQL{
 		props: [][2]string{{"name", visitNameSQL}, {"kind", "t.kind"}, {"at", "t.at"}},
 	},
 }
+
+// sourceIDProp is the sourceId exports write (stableID), as a featureCollection property.
+var sourceIDProp = [][2]string{{"sourceId", stableID("t")}}
 
 // visitNameSQL is Visit.Name in SQL.
 const visitNameSQL = `('走访·' || t.kind)`

@@ -116,3 +116,22 @@ func (s *Store) Geometries(ctx context.Context, l model.Layer, ids []int64, shap
 	})
 	return out, wrap(err, "load geometries of "+ls.table)
 }
+
+// SourceIDs loads the sourceIds of rows of a layer that has them (buildings, party units,
+// service points) by id, as exports write them.
+func (s *Store) SourceIDs(ctx context.Context, l model.Layer, ids []int64) (map[int64]string, error) {
+	ls := layers[l]
+	rows, err := s.read(ctx).Query(ctx, "SELECT t.id, "+stableID("t")+" FROM "+ls.table+" t WHERE t.id = ANY($1)", ids)
+	if err != nil {
+		return nil, wrap(err, "load source ids of "+ls.table)
+	}
+	out := make(map[int64]string, len(ids))
+	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
+		var id int64
+		var v string
+		err := r.Scan(&id, &v)
+		out[id] = v
+		return struct{}{}, err
+	})
+	return out, wrap(err, "load source ids of "+ls.table)
+}

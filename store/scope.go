@@ -88,10 +88,14 @@ func hidden(ctx context.Context, l model.Layer, name string) bool {
 }
 
 // propFields are a layer's featureCollection properties after "layer", without what the
-// caller may not see; names (nil: all) chooses among them.
+// caller may not see; names (nil: all but those written only when named) chooses among them.
 func propFields(ctx context.Context, l model.Layer, names []string) []field {
 	var fs []field
-	for _, kv := range layers[l].props {
+	all := layers[l].props
+	if names != nil {
+		all = append(slices.Clip(all), layers[l].named...)
+	}
+	for _, kv := range all {
 		if !hidden(ctx, l, kv[0]) && (names == nil || slices.Contains(names, kv[0])) {
 			fs = append(fs, field{kv[0], kv[1]})
 		}
