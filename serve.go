@@ -18,7 +18,9 @@ import (
 	"gridhub/auth"
 	"gridhub/fleet"
 	"gridhub/geo"
+	"gridhub/graph"
 	"gridhub/httpapi"
+	"gridhub/resolvers"
 	"gridhub/store"
 	"gridhub/web/mapui"
 )
@@ -98,6 +100,9 @@ func parseServe(args []string, getenv func(string) string) (serveConfig, error) 
 	var err error
 	if h.Policy, err = auth.LoadPolicy(*policy); err != nil {
 		return c, err
+	}
+	if err := resolvers.CheckPolicy(graph.NewExecutableSchema(graph.Config{}).Schema(), h.Policy); err != nil {
+		return c, fmt.Errorf("policy: %w", err)
 	}
 	switch {
 	case *anonymous == "none":

@@ -2,7 +2,9 @@ package resolvers
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -150,4 +152,55 @@ func (g *FieldGuard) isTrusted(role *auth.Role) bool {
 
 func forbidden(format string, a ...any) error {
 	return model.Errorf(model.CodeForbidden, format, a...)
+}
+
+// CheckPolicy refuses a policy whose field rules or allow lists name what the schema does
+// not have (a misspelt field would restrict nothing), hide a field the schema says is never
+// null (it cannot be answered null), or mask a field that is not a string.
+func CheckPolicy(s *ast.Schema, p *auth.Policy) error {
+	names := make([]string, 0, len(p.Roles))
+	for n := range p.Roles {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	field := func(typ, name string) (*ast.FieldDefinition, error) {
+		def := s.Types[typ]
+		if def == nil || (def.Kind != ast.Object && def.Kind != ast.Interface) {
+			return nil, fmt.Errorf("the schema has no type %s", typ)
+		}
+		f := def.Fields.ForName(name)
+		if f == nil {
+			return nil, fmt.Errorf("%s has no field %s", typ, name)
+		}
+		return f, nil
+	}
+	for _, n := range names {
+		r := p.Roles[n]
+		rules := make([]string, 0, len(r.Fields))
+		for f := range r.Fields {
+			rules = append(rules, f)
+		}
+		slices.Sort(rules)
+		for _, f := range rules {
+			typ, name, _ := strings.Cut(f, ".")
+			def, err := field(typ, name)
+			if err != nil {
+				return fmt.Errorf("role %s: fields: %s: %w", n, f, err)
+			}
+			switch rule := r.Fields[f]; {
+			case rule == auth.Hide && def.Type.NonNull:
+				return fmt.Errorf("role %s: fields: %s is %s, never null, so it cannot be hidden: deny or mask it", n, f, def.Type)
+			case rule == auth.Mask && def.Type.Name() != "String":
+				return fmt.Errorf("role %s: fields: %s is %s: only strings can be masked", n, f, def.Type)
+			}
+		}
+		for typ, fields := range r.Allow {
+			for _, name := range fields {
+				if _, err := field(typ, name); err != nil {
+					return fmt.Errorf("role %s: allow: %w", n, err)
+				}
+			}
+		}
+	}
+	return nil
 }

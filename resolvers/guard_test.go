@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"gridhub/auth"
 	"gridhub/graph"
 	"gridhub/model"
 )
@@ -66,4 +67,40 @@ func TestFieldGuardReadsTheSchema(t *testing.T) {
 			t.Errorf("got %v, want %v", g.mutations, want)
 		}
 	})
+}
+
+// A policy is held to the schema when the server starts: rules on fields that do not
+// exist would restrict nothing, and hide or mask must be able to answer what they promise.
+func TestCheckPolicyAgainstTheSchema(t *testing.T) {
+	s := graph.NewExecutableSchema(graph.Config{Resolvers: &Resolver{}}).Schema()
+	builtin, err := auth.LoadPolicy("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckPolicy(s, builtin); err != nil {
+		t.Fatalf("the built-in policy: %v", err)
+	}
+	role := "roles:\n  r:\n    layers: [GRID, BUILDING, CAMERA]\n    rate: {perSecond: 1, burst: 1}\n    complexity: 100\n"
+	for _, c := range []struct{ rules, want string }{
+		{"    fields: {Grid.workrName: hide}\n", "role r: fields: Grid.workrName: Grid has no field workrName"},
+		{"    fields: {Bulding.name: deny}\n", "role r: fields: Bulding.name: the schema has no type Bulding"},
+		{"    fields: {Building.address: hide}\n", "role r: fields: Building.address is String!, never null, so it cannot be hidden: deny or mask it"},
+		{"    fields: {Building.floors: mask}\n", "role r: fields: Building.floors is Int!: only strings can be masked"},
+		{"    allow: {Camera: [id, nmae]}\n", "role r: allow: Camera has no field nmae"},
+	} {
+		p, err := auth.ParsePolicy([]byte(role + c.rules))
+		if err != nil {
+			t.Fatalf("%q: %v", c.rules, err)
+		}
+		if err := CheckPolicy(s, p); err == nil || err.Error() != c.want {
+			t.Errorf("%q: got %v, want %q", c.rules, err, c.want)
+		}
+	}
+	ok, err := auth.ParsePolicy([]byte(role + "    fields: {Grid.workerName: hide, Building.address: mask, Camera.streamUrl: deny}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckPolicy(s, ok); err != nil {
+		t.Errorf("a sound policy refused: %v", err)
+	}
 }
