@@ -25,11 +25,14 @@ type LayerChange struct {
 	At   time.Time `json:"at"`
 }
 
+// layerChannelSQL names the layer channel in SQL.
+const layerChannelSQL = `'gridhub_layers_' || current_schema()`
+
 // LayerChannel is the LISTEN channel imports announce their commits on; per schema, as
 // IncidentChannel.
 func (s *Store) LayerChannel(ctx context.Context) (string, error) {
 	var ch string
-	err := s.pool.QueryRow(ctx, `SELECT 'gridhub_layers_' || current_schema()`).Scan(&ch)
+	err := s.pool.QueryRow(ctx, `SELECT `+layerChannelSQL).Scan(&ch)
 	return ch, wrap(err, "name the layer channel")
 }
 
@@ -68,7 +71,7 @@ WITH c AS (
 ), old AS (
   DELETE FROM layer_changes WHERE id <= (SELECT id FROM c) - $6::bigint
 )
-SELECT pg_notify('gridhub_layers_' || current_schema(), json_build_object(
+SELECT pg_notify(` + layerChannelSQL + `, json_build_object(
   'id', id, 'layer', layer, 'inserted', inserted, 'updated', updated, 'removed', removed,
   'bbox', bbox, 'at', at)::text)
 FROM c`
