@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -128,6 +129,9 @@ func TestChineseValuesWithoutAMapping(t *testing.T) {
 	}
 	if res.Errors() != 1 || res.Problems[0].Row != 4 || res.Problems[0].Field != "kind" || res.Problems[0].Value != "律师事务所" {
 		t.Fatalf("problems %+v: want only row 4's kind 律师事务所", res.Problems)
+	}
+	if p := res.Problems[0].Problem; !strings.Contains(p, "LEGAL_SERVICE (法律服务站), MEDIATION (调解室)") {
+		t.Errorf("the problem %q does not name the kinds allowed as the map does", p)
 	}
 	features = features[:3]
 	load(t, db, importer.Options{Layer: model.LayerServicePoint, File: writeCollection(t, "named3.geojson", features...)})

@@ -141,3 +141,18 @@ func unmarshalEnum[E ~string](e *E, v any, valid []E) error {
 func marshalEnum[E ~string](w io.Writer, e E) {
 	_, _ = io.WriteString(w, strconv.Quote(string(e)))
 }
+
+// EnumNames are the Chinese names of the enums' values, as the map shows them
+// (web/mapui/src/labels.js) and as import problems name the values allowed.
+var EnumNames = map[string]string{
+	"DISTRICT": "区", "STREET": "街道/镇", "COMMUNITY": "社区", "GRID": "网格",
+	"COMMUNITY_COMMITTEE": "社区党组织", "GRID_BRANCH": "网格党支部", "BUILDING_GROUP": "楼栋党小组",
+	"XUELIANG": "雪亮工程", "YUNYAN": "云眼卫士",
+	"ONLINE": "在线", "OFFLINE": "离线", "FAULT": "故障",
+	"LEGAL_SERVICE": "法律服务站", "MEDIATION": "调解室", "CIVILIZATION_PRACTICE": "新时代文明实践站",
+	"ENFORCEMENT": "综合执法", "STUDIO": "特色工作室", "POLICE": "24小时警务站",
+	"WECHAT": "微信上报", "HOTLINE": "市长热线", "POLICE_24H": "24小时警局", "GRID_PATROL": "网格员巡查",
+	"CAMERA": "视频发现", "OTHER": "其他",
+	"REPORTED": "待受理", "ACCEPTED": "已立案", "DISPATCHED": "已派遣", "IN_PROGRESS": "处置中",
+	"RESOLVED": "已办结", "CLOSED": "已结案", "REJECTED": "不予立案",
+}

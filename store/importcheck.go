@@ -19,6 +19,18 @@ const loc = `CASE WHEN s.geom IS NULL OR ST_IsEmpty(s.geom) THEN NULL
 // valid is "row s has a geometry the other checks can work with".
 const valid = `s.geom IS NOT NULL AND NOT ST_IsEmpty(s.geom) AND ST_IsValid(s.geom)`
 
+// named are enum values with the names the map shows them by: LEGAL_SERVICE (法律服务站).
+func named(values []string) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = v
+		if n := model.EnumNames[v]; n != "" {
+			out[i] += " (" + n + ")"
+		}
+	}
+	return out
+}
+
 // checkRows runs every check on import_rows, each one set-based statement, and keeps the
 // first maxProblems problems in row order.
 func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, res *ImportResult) error {
@@ -51,7 +63,7 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 			add(f.Name, "'not a time: give ISO 8601 (2026-03-16T09:30:00+08:00) or 2026-03-16 09:30 / 2026/3/16 9:30 (Beijing time)'", c, c+" IS NOT NULL AND s.i_"+f.Column+" IS NULL")
 		}
 		if len(f.Enum) > 0 {
-			add(f.Name, "'not one of "+strings.Join(f.Enum, ", ")+"'", c, c+" IS NOT NULL AND NOT "+c+" = ANY("+p.add(f.Enum)+"::text[])")
+			add(f.Name, "'not one of "+strings.Join(named(f.Enum), ", ")+"'", c, c+" IS NOT NULL AND NOT "+c+" = ANY("+p.add(f.Enum)+"::text[])")
 		}
 	}
 	add("geometry", "'missing or empty'", "''", "s.geom IS NULL OR ST_IsEmpty(s.geom)")
