@@ -264,7 +264,13 @@ func upsert(ctx context.Context, tx pgx.Tx, l model.Layer, il importLayer, res *
 			}
 			res.Updated += int(tag.RowsAffected())
 		}
-		tag, err := tx.Exec(ctx, insert+cond)
+		// New rows go in grid by grid, whatever the file's order: the GiST and (grid_id, id)
+		// indexes they enter are then touched where they were last.
+		order := ""
+		if w.from == placed {
+			order = " ORDER BY p.grid_id"
+		}
+		tag, err := tx.Exec(ctx, insert+cond+order)
 		if err != nil {
 			return wrap(err, "insert into "+il.table)
 		}
