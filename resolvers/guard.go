@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -158,11 +159,6 @@ func forbidden(format string, a ...any) error {
 // not have (a misspelt field would restrict nothing), hide a field the schema says is never
 // null (it cannot be answered null), or mask a field that is not a string.
 func CheckPolicy(s *ast.Schema, p *auth.Policy) error {
-	names := make([]string, 0, len(p.Roles))
-	for n := range p.Roles {
-		names = append(names, n)
-	}
-	slices.Sort(names)
 	field := func(typ, name string) (*ast.FieldDefinition, error) {
 		def := s.Types[typ]
 		if def == nil || (def.Kind != ast.Object && def.Kind != ast.Interface) {
@@ -174,14 +170,9 @@ func CheckPolicy(s *ast.Schema, p *auth.Policy) error {
 		}
 		return f, nil
 	}
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(p.Roles)) {
 		r := p.Roles[n]
-		rules := make([]string, 0, len(r.Fields))
-		for f := range r.Fields {
-			rules = append(rules, f)
-		}
-		slices.Sort(rules)
-		for _, f := range rules {
+		for _, f := range slices.Sorted(maps.Keys(r.Fields)) {
 			typ, name, _ := strings.Cut(f, ".")
 			def, err := field(typ, name)
 			if err != nil {

@@ -48,7 +48,7 @@ func CheckChoice(ctx context.Context, ls []model.Layer, names []string, offered 
 // those written only when named included.
 func CollectionProperties(l model.Layer) []string {
 	var out []string
-	for _, kv := range append(slices.Clip(layers[l].props), layers[l].named...) {
+	for _, kv := range layers[l].allProps() {
 		out = append(out, kv[0])
 	}
 	return out

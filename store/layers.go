@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -23,6 +24,9 @@ type layerSQL struct {
 	// props: what identifies a row to another system, which a map does not draw.
 	named [][2]string
 }
+
+// allProps are props and then named.
+func (ls layerSQL) allProps() [][2]string { return append(slices.Clip(ls.props), ls.named...) }
 
 var layers = map[model.Layer]layerSQL{
 	model.LayerGrid: {
@@ -80,8 +84,11 @@ var layers = map[model.Layer]layerSQL{
 	},
 }
 
-// sourceIDProp is the sourceId exports write (stableID), as a featureCollection property.
-var sourceIDProp = [][2]string{{"sourceId", stableID("t")}}
+// sourceIDSQL is the sourceId of row t as exports write it (stableID).
+var sourceIDSQL = stableID("t")
+
+// sourceIDProp is the sourceId as a featureCollection property.
+var sourceIDProp = [][2]string{{"sourceId", sourceIDSQL}}
 
 // visitNameSQL is Visit.Name in SQL.
 const visitNameSQL = `('走访·' || t.kind)`

@@ -100,38 +100,31 @@ WHERE incident_id = ANY($1) ORDER BY incident_id, at, id`, incidents)
 
 // Geometries loads GeoJSON geometries of layer l by id, written in shape.
 func (s *Store) Geometries(ctx context.Context, l model.Layer, ids []int64, shape Shape) (map[int64][]byte, error) {
-	ls := layers[l]
 	p := args{ids}
-	rows, err := s.read(ctx).Query(ctx, "SELECT t.id, "+geoJSON(ctx, l, shape, &p)+" FROM "+ls.table+" t WHERE t.id = ANY($1)", p...)
-	if err != nil {
-		return nil, wrap(err, "load geometries of "+ls.table)
-	}
-	out := make(map[int64][]byte, len(ids))
-	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
-		var id int64
-		var g []byte
-		err := r.Scan(&id, &g)
-		out[id] = g
-		return struct{}{}, err
-	})
-	return out, wrap(err, "load geometries of "+ls.table)
+	expr := geoJSON(ctx, l, shape, &p) // adds its arguments to p
+	return valuesByID[[]byte](ctx, s, l, ids, expr, p, "load geometries of "+layers[l].table)
 }
 
 // SourceIDs loads the sourceIds of rows of a layer that has them (buildings, party units,
 // service points) by id, as exports write them.
 func (s *Store) SourceIDs(ctx context.Context, l model.Layer, ids []int64) (map[int64]string, error) {
-	ls := layers[l]
-	rows, err := s.read(ctx).Query(ctx, "SELECT t.id, "+stableID("t")+" FROM "+ls.table+" t WHERE t.id = ANY($1)", ids)
+	return valuesByID[string](ctx, s, l, ids, sourceIDSQL, args{ids}, "load source ids of "+layers[l].table)
+}
+
+// valuesByID reads expr (over alias t) for the rows of layer l with those ids; p holds
+// ids as $1, then expr's own arguments.
+func valuesByID[T any](ctx context.Context, s *Store, l model.Layer, ids []int64, expr string, p args, what string) (map[int64]T, error) {
+	rows, err := s.read(ctx).Query(ctx, "SELECT t.id, "+expr+" FROM "+layers[l].table+" t WHERE t.id = ANY($1)", p...)
 	if err != nil {
-		return nil, wrap(err, "load source ids of "+ls.table)
+		return nil, wrap(err, what)
 	}
-	out := make(map[int64]string, len(ids))
+	out := make(map[int64]T, len(ids))
 	_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct{}, error) {
 		var id int64
-		var v string
+		var v T
 		err := r.Scan(&id, &v)
 		out[id] = v
 		return struct{}{}, err
 	})
-	return out, wrap(err, "load source ids of "+ls.table)
+	return out, wrap(err, what)
 }

@@ -93,7 +93,7 @@ func propFields(ctx context.Context, l model.Layer, names []string) []field {
 	var fs []field
 	all := layers[l].props
 	if names != nil {
-		all = append(slices.Clip(all), layers[l].named...)
+		all = layers[l].allProps()
 	}
 	for _, kv := range all {
 		if !hidden(ctx, l, kv[0]) && (names == nil || slices.Contains(names, kv[0])) {
