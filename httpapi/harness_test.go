@@ -237,6 +237,22 @@ func (a *api) scalarS(sql string, args ...any) string {
 	return s
 }
 
+// awaitOne waits until sql counts 1 (audit entries are written in batches, off the request
+// path) and fails, saying what, when it still does not after 20 s.
+func (a *api) awaitOne(t *testing.T, sql, what string) {
+	t.Helper()
+	for i := 0; ; i++ {
+		n := a.scalar(sql)
+		if n == 1 {
+			return
+		}
+		if i == 100 {
+			t.Fatalf("%d %s, want 1", n, what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // square is a WGS84 box, stored as grids are (a MultiPolygon).
 func square(x0, y0, x1, y1 float64) string {
 	return fmt.Sprintf("ST_Multi(ST_MakeEnvelope(%g, %g, %g, %g, 4326))", x0, y0, x1, y1)

@@ -196,17 +196,8 @@ func TestImportOverHTTP(t *testing.T) {
 		if ans.status != http.StatusOK {
 			t.Fatalf("status %d, errors %v", ans.status, ans.errors)
 		}
-		// Entries are written in batches, off the request path.
-		for i := 0; ; i++ {
-			n := a.scalar(`SELECT count(*) FROM audit_log WHERE operation = 'IMPORT /import' AND role = 'command_center' AND layers = '{SERVICE_POINT}' AND outcome = 'ok'`)
-			if n == 1 {
-				break
-			}
-			if i == 100 {
-				t.Fatalf("%d audit entries of the command centre's import, want 1", n)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+		a.awaitOne(t, `SELECT count(*) FROM audit_log WHERE operation = 'IMPORT /import' AND role = 'command_center' AND layers = '{SERVICE_POINT}' AND outcome = 'ok'`,
+			"audit entries of the command centre's import")
 	})
 
 	t.Run("a street office may not import", func(t *testing.T) {

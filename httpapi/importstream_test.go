@@ -131,16 +131,8 @@ func TestImportStream(t *testing.T) {
 			t.Errorf("the rows landed at %v, want %v", c, far)
 		}
 		// The answer was 200 before the error: the audit log keeps the error's code.
-		for i := 0; ; i++ {
-			n := a.scalar(`SELECT count(*) FROM audit_log WHERE operation = 'IMPORT /import' AND role = 'command_center' AND outcome = 'BAD_GEOMETRY'`)
-			if n == 1 {
-				break
-			}
-			if i == 100 {
-				t.Fatalf("%d audit entries of the refused import with its code, want 1", n)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+		a.awaitOne(t, `SELECT count(*) FROM audit_log WHERE operation = 'IMPORT /import' AND role = 'command_center' AND outcome = 'BAD_GEOMETRY'`,
+			"audit entries of the refused import with its code")
 	})
 
 	t.Run("bad input before the upload is read keeps its status", func(t *testing.T) {
