@@ -55,7 +55,7 @@ func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 	if q.Before > 0 {
 		conds = append(conds, "a.id < "+p.add(q.Before))
 	}
-	rows, err := s.read(ctx).Query(ctx, `SELECT a.id, a.`+joinCols(auditCols, ", a.")+` FROM audit_log a WHERE `+and(conds)+
+	rows, err := s.read(ctx).Query(ctx, `SELECT a.id, `+prefixed("a.", auditCols)+` FROM audit_log a WHERE `+and(conds)+
 		` ORDER BY a.id DESC LIMIT `+p.add(q.Limit), p...)
 	if err != nil {
 		return nil, wrap(err, "read audit log")
@@ -70,13 +70,3 @@ func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 	return out, wrap(err, "read audit log")
 }
 
-func joinCols(cols []string, sep string) string {
-	out := ""
-	for i, c := range cols {
-		if i > 0 {
-			out += sep
-		}
-		out += c
-	}
-	return out
-}

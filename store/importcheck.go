@@ -67,7 +67,7 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 		}
 	}
 	add("geometry", "'missing or empty'", "''", "s.geom IS NULL OR ST_IsEmpty(s.geom)")
-	if il.polygon {
+	if polygonal(spec.Layer) {
 		add("geometry", "'not a polygon'", "ST_GeometryType(s.geom)", "ST_GeometryType(s.geom) <> 'ST_MultiPolygon'")
 	} else {
 		add("geometry", "'not a point'", "ST_GeometryType(s.geom)", "ST_GeometryType(s.geom) <> 'ST_Point'")
@@ -76,16 +76,12 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 		qs = append(qs, "SELECT s.row, 'geometry', 'invalid, repaired with ST_MakeValid', s.invalid, "+loc+", true FROM import_rows s WHERE s.invalid IS NOT NULL")
 	} else {
 		change := "''"
-		if il.polygon {
+		if polygonal(spec.Layer) {
 			change = "'; -repair applies ST_MakeValid, changing its area by ' || round(abs(ST_Area(ST_CollectionExtract(ST_MakeValid(s.geom), 3)::geography) - ST_Area(s.geom::geography))::numeric, 1) || ' m²'"
 		}
 		add("geometry", "'invalid: ' || s.invalid || "+change, "ST_AsText(ST_PointN(ST_ExteriorRing(ST_GeometryN(s.geom, 1)), 1))", "s.invalid IS NOT NULL")
 	}
-	keyName := "code"
-	if il.key == "source_id" {
-		keyName = "sourceId"
-	}
-	qs = append(qs, "SELECT s.row, '"+keyName+"', 'duplicate: ' || d.n || ' rows have it', s.code, "+loc+
+	qs = append(qs, "SELECT s.row, '"+il.keyField()+"', 'duplicate: ' || d.n || ' rows have it', s.code, "+loc+
 		", false FROM import_rows s JOIN (SELECT code, count(*) AS n FROM import_rows WHERE code IS NOT NULL GROUP BY code HAVING count(*) > 1) d ON d.code = s.code")
 	switch spec.Layer {
 	case model.LayerGrid:
@@ -174,12 +170,12 @@ FROM o WHERE ST_Area(o.g::geography) > ` + tol,
 	}
 }
 
-// layerWrite is how import_rows become rows of a layer's table: its columns, the expression
-// filling each (over import_rows s and what from joins), and the natural key.
+// layerWrite is how import_rows become rows of a layer's table: its columns and the
+// expression filling each (over import_rows s and what from joins); the natural key is
+// importLayer.key, filled from s.code.
 type layerWrite struct {
-	table, key, keyExpr string
-	cols, exprs         []string
-	from                string
+	cols, exprs []string
+	from        string
 	// levels are conditions on s written one after another, each finding the rows the one
 	// before wrote (parents before children).
 	levels []string
@@ -188,22 +184,21 @@ type layerWrite struct {
 const placed = "import_rows s LEFT JOIN import_place p ON p.row = s.row"
 
 var layerWrites = map[model.Layer]layerWrite{
-	model.LayerBuilding: {table: "buildings", key: "source_id", keyExpr: "s.code", from: placed,
+	model.LayerBuilding: {from: placed,
 		cols:  []string{"grid_id", "name", "address", "floors", "households", "residents", "geom"},
 		exprs: []string{"p.grid_id", "s.name", "coalesce(s.address, '')", "s.i_floors", "coalesce(s.i_households, 0)", "coalesce(s.i_residents, 0)", "s.geom"}},
-	model.LayerCamera: {table: "cameras", key: "code", keyExpr: "s.code", from: placed,
+	model.LayerCamera: {from: placed,
 		cols:  []string{"kind", "status", "name", "heading", "stream_url", "grid_id", "geom"},
 		exprs: []string{"s.kind", "coalesce(s.status, 'ONLINE')", "s.name", "s.i_heading", "s.stream_url", "p.grid_id", "s.geom"}},
-	model.LayerServicePoint: {table: "service_points", key: "source_id", keyExpr: "s.code", from: placed,
+	model.LayerServicePoint: {from: placed,
 		cols:  []string{"kind", "name", "address", "phone", "opening_hours", "grid_id", "geom"},
 		exprs: []string{"s.kind", "s.name", "coalesce(s.address, '')", "s.phone", "s.opening_hours", "p.grid_id", "s.geom"}},
-	model.LayerGrid: {table: "grids", key: "code", keyExpr: "s.code",
-		from: "import_rows s LEFT JOIN grids p ON p.code = left(s.code, length(s.code) - 3) AND length(s.code) > 6",
+	model.LayerGrid: {from: "import_rows s LEFT JOIN grids p ON p.code = left(s.code, length(s.code) - 3) AND length(s.code) > 6",
 		cols: []string{"level", "parent_id", "name", "population", "households", "worker_name", "worker_phone", "geom"},
 		exprs: []string{"CASE length(s.code) WHEN 6 THEN 'DISTRICT' WHEN 9 THEN 'STREET' WHEN 12 THEN 'COMMUNITY' ELSE 'GRID' END",
 			"p.id", "s.name", "coalesce(s.i_population, 0)", "coalesce(s.i_households, 0)", "s.worker_name", "s.worker_phone", "s.geom"},
 		levels: []string{"length(s.code) = 6", "length(s.code) = 9", "length(s.code) = 12", "length(s.code) = 15"}},
-	model.LayerPartyUnit: {table: "party_units", key: "source_id", keyExpr: "s.code", from: placed + " JOIN import_pu u ON u.row = s.row",
+	model.LayerPartyUnit: {from: placed + " JOIN import_pu u ON u.row = s.row",
 		cols:   []string{"kind", "name", "parent_id", "org_grid_id", "grid_id", "building_id", "member_count", "geom"},
 		exprs:  []string{"s.kind", "s.name", matchID("party_units", "s.parent"), "u.org_grid_id", "p.grid_id", "u.building_id", "coalesce(s.i_member_count, 0)", "s.geom"},
 		levels: []string{"s.kind = 'COMMUNITY_COMMITTEE'", "s.kind = 'GRID_BRANCH'", "s.kind = 'BUILDING_GROUP'"}},
@@ -213,26 +208,17 @@ var layerWrites = map[model.Layer]layerWrite{
 // updated, new keys inserted, identical rows left alone (a re-import changes nothing).
 // An UPDATE and an INSERT of the keys not there: INSERT ... ON CONFLICT's speculative
 // insertion costs more per row, and an import is one transaction anyway.
-func upsert(ctx context.Context, tx pgx.Tx, l model.Layer, il importLayer, res *ImportResult) error {
-	w := layerWrites[l]
+// own: the file holds stable ids of this database (ownID), which match rows too.
+func upsert(ctx context.Context, tx pgx.Tx, l model.Layer, il importLayer, own bool, res *ImportResult) error {
+	w, table := layerWrites[l], TableName(l)
 	set := "(" + strings.Join(w.cols, ", ") + ") = ROW(" + strings.Join(w.exprs, ", ") + ")"
 	var old []string
 	for _, c := range w.cols {
 		old = append(old, "t."+c)
 	}
-	// A source id names a row by its source_id, or, when it has none, by the stable id
-	// exports write for it: a file that went through another hub matches both ways.
-	keys := []string{"t." + w.key + " = " + w.keyExpr}
-	if w.key == "source_id" {
-		// Only files that came from this database hold its stable ids: the others are
-		// spared the second pass.
-		var own bool
-		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM import_rows s WHERE "+ownID(w.keyExpr)+" IS NOT NULL)").Scan(&own); err != nil {
-			return wrap(err, "match source ids")
-		}
-		if own {
-			keys = append(keys, "t.source_id IS NULL AND t.id = "+ownID(w.keyExpr))
-		}
+	keys := []string{"t." + il.key + " = s.code"}
+	if own {
+		keys = append(keys, "t.source_id IS NULL AND t.id = "+ownID("s.code"))
 	}
 	var oldAttrs, newAttrs []string
 	geomChanged := "false"
@@ -245,11 +231,11 @@ func upsert(ctx context.Context, tx pgx.Tx, l model.Layer, il importLayer, res *
 	}
 	changed := " AND ((" + strings.Join(oldAttrs, ", ") + ") IS DISTINCT FROM (" + strings.Join(newAttrs, ", ") + ") OR " + geomChanged + ")"
 	var updates []string
-	insert := "INSERT INTO " + w.table + " (" + w.key + ", " + strings.Join(w.cols, ", ") + ") SELECT " + w.keyExpr + ", " +
+	insert := "INSERT INTO " + table + " (" + il.key + ", " + strings.Join(w.cols, ", ") + ") SELECT s.code, " +
 		strings.Join(w.exprs, ", ") + " FROM " + w.from + " WHERE true"
 	for _, k := range keys {
-		updates = append(updates, "UPDATE "+w.table+" t SET "+set+" FROM "+w.from+" WHERE "+k+changed)
-		insert += " AND NOT EXISTS (SELECT 1 FROM " + w.table + " t WHERE " + k + ")"
+		updates = append(updates, "UPDATE "+table+" t SET "+set+" FROM "+w.from+" WHERE "+k+changed)
+		insert += " AND NOT EXISTS (SELECT 1 FROM " + table + " t WHERE " + k + ")"
 	}
 	levels := w.levels
 	if len(levels) == 0 {
@@ -260,7 +246,7 @@ func upsert(ctx context.Context, tx pgx.Tx, l model.Layer, il importLayer, res *
 		for _, update := range updates {
 			tag, err := tx.Exec(ctx, update+cond)
 			if err != nil {
-				return wrap(err, "update "+il.table)
+				return wrap(err, "update "+table)
 			}
 			res.Updated += int(tag.RowsAffected())
 		}
@@ -272,7 +258,7 @@ func upsert(ctx context.Context, tx pgx.Tx, l model.Layer, il importLayer, res *
 		}
 		tag, err := tx.Exec(ctx, insert+cond+order)
 		if err != nil {
-			return wrap(err, "insert into "+il.table)
+			return wrap(err, "insert into "+table)
 		}
 		res.Inserted += int(tag.RowsAffected())
 	}

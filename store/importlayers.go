@@ -1,6 +1,8 @@
 package store
 
 import (
+	"strings"
+
 	"context"
 
 	"github.com/jackc/pgx/v5"
@@ -143,15 +145,9 @@ CREATE INDEX ON import_inc (row); ANALYZE import_inc`
 	return wrap(err, "stage incidents")
 }
 
+// prefixed is cols (never none) as a select list, each after alias ("t.").
 func prefixed(alias string, cols []string) string {
-	out := ""
-	for i, c := range cols {
-		if i > 0 {
-			out += ", "
-		}
-		out += alias + c
-	}
-	return out
+	return alias + strings.Join(cols, ", "+alias)
 }
 
 // reachable are the pairs of statuses the workflow leads from one to the other (in one

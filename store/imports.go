@@ -25,11 +25,10 @@ type ImportField struct {
 }
 
 // importLayer is how one layer is staged, checked and written.
+// The layer's table is layers' (TableName), its shape polygonal's.
 type importLayer struct {
-	table   string
-	key     string // the natural key's column in table
-	polygon bool
-	fields  []ImportField
+	key    string // the natural key's column in the layer's table (staged as code)
+	fields []ImportField
 	// prepare, when set, runs once the rows are staged and placed, before the checks:
 	// what the layer's checks and writes share (a party unit's parent, an incident's
 	// stored state, locked).
@@ -42,7 +41,7 @@ type importLayer struct {
 }
 
 var importLayers = map[model.Layer]importLayer{
-	model.LayerGrid: {table: "grids", key: "code", polygon: true, fields: []ImportField{
+	model.LayerGrid: {key: "code", fields: []ImportField{
 		{Name: "code", Column: "code", Required: true},
 		{Name: "name", Column: "name", Required: true},
 		{Name: "level", Column: "level", Enum: strs(model.GridLevels)},
@@ -52,7 +51,7 @@ var importLayers = map[model.Layer]importLayer{
 		{Name: "workerName", Column: "worker_name"},
 		{Name: "workerPhone", Column: "worker_phone"},
 	}},
-	model.LayerBuilding: {table: "buildings", key: "source_id", polygon: true, fields: []ImportField{
+	model.LayerBuilding: {key: "source_id", fields: []ImportField{
 		{Name: "sourceId", Column: "code", Required: true},
 		{Name: "name", Column: "name", Required: true},
 		{Name: "address", Column: "address"},
@@ -61,7 +60,7 @@ var importLayers = map[model.Layer]importLayer{
 		{Name: "residents", Column: "residents", Integer: true},
 		{Name: "grid", Column: "grid"},
 	}},
-	model.LayerCamera: {table: "cameras", key: "code", fields: []ImportField{
+	model.LayerCamera: {key: "code", fields: []ImportField{
 		{Name: "code", Column: "code", Required: true},
 		{Name: "name", Column: "name", Required: true},
 		{Name: "kind", Column: "kind", Required: true, Enum: strs(model.CameraKinds)},
@@ -70,7 +69,7 @@ var importLayers = map[model.Layer]importLayer{
 		{Name: "streamUrl", Column: "stream_url"},
 		{Name: "grid", Column: "grid"},
 	}},
-	model.LayerServicePoint: {table: "service_points", key: "source_id", fields: []ImportField{
+	model.LayerServicePoint: {key: "source_id", fields: []ImportField{
 		{Name: "sourceId", Column: "code", Required: true},
 		{Name: "name", Column: "name", Required: true},
 		{Name: "kind", Column: "kind", Required: true, Enum: strs(model.ServicePointKinds)},
@@ -79,7 +78,7 @@ var importLayers = map[model.Layer]importLayer{
 		{Name: "openingHours", Column: "opening_hours"},
 		{Name: "grid", Column: "grid"},
 	}},
-	model.LayerPartyUnit: {table: "party_units", key: "source_id", prepare: preparePartyUnits, fields: []ImportField{
+	model.LayerPartyUnit: {key: "source_id", prepare: preparePartyUnits, fields: []ImportField{
 		{Name: "sourceId", Column: "code", Required: true},
 		{Name: "name", Column: "name", Required: true},
 		{Name: "kind", Column: "kind", Required: true, Enum: strs(model.PartyUnitKinds)},
@@ -89,7 +88,7 @@ var importLayers = map[model.Layer]importLayer{
 		{Name: "building", Column: "building"},
 		{Name: "grid", Column: "grid"},
 	}},
-	model.LayerIncident: {table: "incidents", key: "code", prepare: prepareIncidents, write: writeIncidents, pruneFirst: pruneIncidentEvents, fields: []ImportField{
+	model.LayerIncident: {key: "code", prepare: prepareIncidents, write: writeIncidents, pruneFirst: pruneIncidentEvents, fields: []ImportField{
 		{Name: "code", Column: "code", Required: true},
 		{Name: "name", Column: "title", Required: true},
 		{Name: "category", Column: "category", Required: true},
@@ -239,7 +238,7 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		res.Phases = append(res.Phases, Phase{name, time.Since(t)})
 		t = time.Now()
 	}
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, append(cols, src), &stagedRows{src: rows, srid: uint32(spec.SRID), polygon: il.polygon})
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, append(cols, src), &stagedRows{src: rows, srid: uint32(spec.SRID), polygon: polygonal(spec.Layer)})
 	if err != nil {
 		var me *model.Error
 		var pgErr *pgconn.PgError
@@ -289,8 +288,17 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 	if spec.Checked != nil {
 		spec.Checked()
 	}
+	// A source id names a row by its source_id, or, when it has none, by the stable id
+	// exports write for it. Only files that came from this database hold its stable ids:
+	// the others are spared matching by them, in the write and in counting what is missing.
+	own := false
+	if il.key == "source_id" {
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM import_rows s WHERE "+ownID("s.code")+" IS NOT NULL)").Scan(&own); err != nil {
+			return nil, wrap(err, "match source ids")
+		}
+	}
 	write := func(ctx context.Context, tx pgx.Tx, spec ImportSpec, res *ImportResult) error {
-		return upsert(ctx, tx, spec.Layer, il, res)
+		return upsert(ctx, tx, spec.Layer, il, own, res)
 	}
 	if il.write != nil {
 		write = il.write
@@ -299,8 +307,8 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		return nil, err
 	}
 	phase("upsert")
-	missing := "FROM " + il.table + " t WHERE NOT EXISTS (SELECT 1 FROM import_rows s WHERE s.code = t." + il.key + ")"
-	if il.key == "source_id" {
+	missing := "FROM " + TableName(spec.Layer) + " t WHERE NOT EXISTS (SELECT 1 FROM import_rows s WHERE s.code = t." + il.key + ")"
+	if own {
 		missing += " AND (t.source_id IS NOT NULL OR t.id NOT IN (SELECT " + ownID("s.code") + " FROM import_rows s WHERE " + ownID("s.code") + " IS NOT NULL))"
 	}
 	if err := tx.QueryRow(ctx, "SELECT count(*) "+missing).Scan(&res.Missing); err != nil {
@@ -310,7 +318,7 @@ func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSo
 		tree := spec.Layer == model.LayerGrid || spec.Layer == model.LayerPartyUnit
 		if tree {
 			// Children first: a parent goes after the rows under it.
-			missing += " AND NOT EXISTS (SELECT 1 FROM " + il.table + " c WHERE c.parent_id = t.id)"
+			missing += " AND NOT EXISTS (SELECT 1 FROM " + TableName(spec.Layer) + " c WHERE c.parent_id = t.id)"
 		}
 		if il.pruneFirst != "" {
 			if _, err := tx.Exec(ctx, strings.ReplaceAll(il.pruneFirst, "$1", "SELECT t.id "+missing)); err != nil {
@@ -454,4 +462,14 @@ func (s *Store) KnownSRID(ctx context.Context, srid int) (bool, error) {
 	var ok bool
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM spatial_ref_sys WHERE srid = $1)`, srid).Scan(&ok)
 	return ok, wrap(err, "look up the CRS")
+}
+
+// keyField is the name files give the layer's natural key (the field staged as code).
+func (il importLayer) keyField() string {
+	for _, f := range il.fields {
+		if f.Column == "code" {
+			return f.Name
+		}
+	}
+	return "code"
 }

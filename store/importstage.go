@@ -43,7 +43,7 @@ func createStaging(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSp
 		}
 	}
 	fixed := "ST_MakeValid(" + g + ")"
-	if il.polygon {
+	if polygonal(spec.Layer) {
 		fixed = "ST_Multi(ST_CollectionExtract(" + fixed + ", 3))"
 	}
 	// The point a row is placed in its GRID by: itself, or a point on a polygon's surface
