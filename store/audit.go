@@ -69,4 +69,3 @@ func (s *Store) Audit(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 	})
 	return out, wrap(err, "read audit log")
 }
-

@@ -44,23 +44,24 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 		if f.Required {
 			add(f.Name, "'required field is empty'", "''", c+" IS NULL")
 		}
+		n := "s.i_" + f.Column
 		switch {
-		case f.Integer:
-			add(f.Name, "'not a whole number'", c, c+" IS NOT NULL AND s.i_"+f.Column+" IS NULL")
-			min := "0"
-			if f.Column == "floors" || f.Column == "priority" {
-				min = "1"
+		case f.Integer || f.Number:
+			what := "'not a number'"
+			if f.Integer {
+				what = "'not a whole number'"
 			}
-			add(f.Name, "'below "+min+"'", c, "s.i_"+f.Column+" < "+min)
-		case f.Number:
-			add(f.Name, "'not a number'", c, c+" IS NOT NULL AND s.i_"+f.Column+" IS NULL")
-			if f.Column == "heading" {
-				add(f.Name, "'not a direction in [0, 360)'", c, "(s.i_"+f.Column+" < 0 OR s.i_"+f.Column+" >= 360)")
+			add(f.Name, what, c, c+" IS NOT NULL AND "+n+" IS NULL")
+			if f.Degrees {
+				add(f.Name, "'not a direction in [0, 360)'", c, "("+n+" < 0 OR "+n+" >= 360)")
 			} else {
-				add(f.Name, "'below 0'", c, "s.i_"+f.Column+" < 0")
+				add(f.Name, "'below "+strconv.Itoa(f.Min)+"'", c, n+" < "+strconv.Itoa(f.Min))
+			}
+			if f.Max != 0 {
+				add(f.Name, "'above "+strconv.Itoa(f.Max)+"'", c, n+" > "+strconv.Itoa(f.Max))
 			}
 		case f.Time:
-			add(f.Name, "'not a time: give ISO 8601 (2026-03-16T09:30:00+08:00) or 2026-03-16 09:30 / 2026/3/16 9:30 (Beijing time)'", c, c+" IS NOT NULL AND s.i_"+f.Column+" IS NULL")
+			add(f.Name, "'not a time: give ISO 8601 (2026-03-16T09:30:00+08:00) or 2026-03-16 09:30 / 2026/3/16 9:30 (Beijing time)'", c, c+" IS NOT NULL AND "+n+" IS NULL")
 		}
 		if len(f.Enum) > 0 {
 			add(f.Name, "'not one of "+strings.Join(named(f.Enum), ", ")+"'", c, c+" IS NOT NULL AND NOT "+c+" = ANY("+p.add(f.Enum)+"::text[])")

@@ -179,7 +179,6 @@ func incidentChecks(p *args) []string {
 		q("category", "'not one of ' || (SELECT string_agg(name, ', ' ORDER BY sort_order) FROM incident_categories)", "s.category",
 			"s.category IS NOT NULL AND NOT EXISTS (SELECT 1 FROM incident_categories c WHERE c.name = s.category)"),
 		q("name", "'longer than 200 characters'", "left(s.title, 40) || '…'", "char_length(s.title) > 200"),
-		q("priority", "'above 5'", "s.priority", "s.i_priority > 5"),
 		q("reportedAt", "'in the future'", "s.reported_at", "s.i_reported_at > now()"),
 		q("dueAt", "'not after reportedAt'", "s.due_at", "s.i_due_at <= s.i_reported_at"),
 		q("closedAt", "'before reportedAt'", "s.closed_at", "s.i_closed_at < s.i_reported_at"),

@@ -22,6 +22,10 @@ type ImportField struct {
 	Number       bool     // any number
 	Time         bool     // a date and time (importTimeSQL says which forms)
 	Enum         []string // allowed values, when not empty
+	// Min is the least a number may be (0 unless set), Max when set the most; Degrees
+	// is a direction instead, in [0, 360).
+	Min, Max int
+	Degrees  bool
 }
 
 // importLayer is how one layer is staged, checked and written.
@@ -55,7 +59,7 @@ var importLayers = map[model.Layer]importLayer{
 		{Name: "sourceId", Column: "code", Required: true},
 		{Name: "name", Column: "name", Required: true},
 		{Name: "address", Column: "address"},
-		{Name: "floors", Column: "floors", Integer: true, Required: true},
+		{Name: "floors", Column: "floors", Integer: true, Required: true, Min: 1},
 		{Name: "households", Column: "households", Integer: true},
 		{Name: "residents", Column: "residents", Integer: true},
 		{Name: "grid", Column: "grid"},
@@ -65,7 +69,7 @@ var importLayers = map[model.Layer]importLayer{
 		{Name: "name", Column: "name", Required: true},
 		{Name: "kind", Column: "kind", Required: true, Enum: strs(model.CameraKinds)},
 		{Name: "status", Column: "status", Enum: strs(model.CameraStatuses)},
-		{Name: "headingDegrees", Column: "heading", Number: true},
+		{Name: "headingDegrees", Column: "heading", Number: true, Degrees: true},
 		{Name: "streamUrl", Column: "stream_url"},
 		{Name: "grid", Column: "grid"},
 	}},
@@ -94,7 +98,7 @@ var importLayers = map[model.Layer]importLayer{
 		{Name: "category", Column: "category", Required: true},
 		{Name: "source", Column: "source", Enum: strs(model.IncidentSources)},
 		{Name: "status", Column: "status", Enum: strs(model.IncidentStatuses)},
-		{Name: "priority", Column: "priority", Integer: true},
+		{Name: "priority", Column: "priority", Integer: true, Min: 1, Max: 5},
 		{Name: "reportedAt", Column: "reported_at", Required: true, Time: true},
 		{Name: "dueAt", Column: "due_at", Time: true},
 		{Name: "closedAt", Column: "closed_at", Time: true},
