@@ -108,7 +108,8 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 				", false FROM import_rows s JOIN import_place p ON p.row = s.row WHERE s.grid IS NOT NULL AND s.grid <> p.in_grid")
 	}
 	all := "(" + strings.Join(qs, ")\nUNION ALL (") + ")"
-	q := "SELECT * FROM (" + all + ") x ORDER BY 1, 2 LIMIT " + strconv.Itoa(maxProblems)
+	// Every problem is counted in the same pass that keeps the first maxProblems.
+	q := "SELECT *, count(*) OVER () FROM (" + all + ") x ORDER BY 1, 2 LIMIT " + strconv.Itoa(maxProblems)
 	rows, err := tx.Query(ctx, q, p...)
 	if err != nil {
 		return wrap(err, "check import rows")
@@ -116,7 +117,7 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 	res.Problems, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Problem, error) {
 		var pr Problem
 		var value, where *string
-		err := r.Scan(&pr.Row, &pr.Field, &pr.Problem, &value, &where, &pr.Warning)
+		err := r.Scan(&pr.Row, &pr.Field, &pr.Problem, &value, &where, &pr.Warning, &res.ProblemsTotal)
 		if value != nil {
 			pr.Value = *value
 		}
@@ -127,12 +128,6 @@ func checkRows(ctx context.Context, tx pgx.Tx, il importLayer, spec ImportSpec, 
 	})
 	if err != nil {
 		return wrap(err, "check import rows")
-	}
-	res.ProblemsTotal = len(res.Problems)
-	if res.ProblemsTotal == maxProblems {
-		if err := tx.QueryRow(ctx, "SELECT count(*) FROM ("+all+") x", p...).Scan(&res.ProblemsTotal); err != nil {
-			return wrap(err, "count import problems")
-		}
 	}
 	return nil
 }
