@@ -93,7 +93,7 @@ func (h *importHandler) post(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	o := importer.Options{Layer: model.Layer(strings.ToUpper(q.Get("layer"))), CRS: q.Get("crs"), Tolerance: 1}
 	if !slices.Contains(store.ImportLayers, o.Layer) {
 		// Before the upload is read: the importer would refuse it only once written out.
-		refuse(w, r, http.StatusBadRequest, 0, model.CodeBadInput, "layer must be one of "+layerList(store.ImportLayers))
+		refuse(w, r, http.StatusBadRequest, 0, model.CodeBadInput, "layer must be one of "+store.ImportLayerNames())
 		return
 	}
 	var ok bool
@@ -336,13 +336,4 @@ func (h *importHandler) classify(r *http.Request, err error) (status int, code, 
 	}
 	h.log.ErrorContext(r.Context(), "import failed", "err", err.Error())
 	return http.StatusInternalServerError, model.CodeInternal, "internal error (request id " + requestid.From(r.Context()) + ")"
-}
-
-// layerList names layers for a message: GRID, BUILDING, ….
-func layerList(ls []model.Layer) string {
-	names := make([]string, len(ls))
-	for i, l := range ls {
-		names[i] = string(l)
-	}
-	return strings.Join(names, ", ")
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -57,14 +56,13 @@ type Result struct {
 	Encoding string // how the text was decoded, when it was not plain UTF-8
 	CRS      string // the CRS the coordinates were read in, and from where
 	Elapsed  time.Duration
-	Read     time.Duration // reading and staging (COPY)
 }
 
 // Run imports o.File into o.Layer.
 func Run(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 	start := time.Now()
-	if !slices.Contains(store.ImportLayers, o.Layer) {
-		return nil, badFile("layer %s cannot be imported; importable: %s", o.Layer, layerNames(store.ImportLayers))
+	if err := store.CheckImportLayer(o.Layer); err != nil {
+		return nil, err
 	}
 	crs, err := ParseCRS(o.CRS)
 	if err != nil {
@@ -153,7 +151,6 @@ func Run(ctx context.Context, st *store.Store, o Options) (*Result, error) {
 		if o.Progress != nil {
 			o.Progress(rows.n.Load(), 1)
 		}
-		res.Read = time.Since(start)
 		phase(PhaseChecking)
 	}
 	spec.Checked = func() { phase(PhaseWriting) }

@@ -243,11 +243,3 @@ func (m Mapping) check(l model.Layer, columns []string, table bool) error {
 	}
 	return nil
 }
-
-func layerNames(ls []model.Layer) string {
-	names := make([]string, len(ls))
-	for i, l := range ls {
-		names[i] = string(l)
-	}
-	return strings.Join(names, ", ")
-}

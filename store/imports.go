@@ -111,6 +111,17 @@ var importLayers = map[model.Layer]importLayer{
 // ImportLayers are the layers an import can fill.
 var ImportLayers = []model.Layer{model.LayerGrid, model.LayerBuilding, model.LayerPartyUnit, model.LayerCamera, model.LayerServicePoint, model.LayerIncident}
 
+// ImportLayerNames lists ImportLayers for a message: GRID, BUILDING, ….
+func ImportLayerNames() string { return strings.Join(strs(ImportLayers), ", ") }
+
+// CheckImportLayer refuses a layer that cannot be imported.
+func CheckImportLayer(l model.Layer) error {
+	if _, ok := importLayers[l]; !ok {
+		return model.Errorf(model.CodeBadInput, "layer %s cannot be imported; importable: %s", l, ImportLayerNames())
+	}
+	return nil
+}
+
 // ImportFields are the fields an import of layer l fills, in the order a row's values
 // are given (the row's geometry, as WKB, comes after them).
 func ImportFields(l model.Layer) []ImportField { return importLayers[l].fields }
@@ -202,10 +213,10 @@ const maxProblems = 10000
 // SQL and, when nothing is wrong and it is not a dry run, upserts them by natural key in
 // the same transaction: an import is written whole or not at all.
 func (s *Store) Import(ctx context.Context, spec ImportSpec, rows pgx.CopyFromSource) (*ImportResult, error) {
-	il, ok := importLayers[spec.Layer]
-	if !ok {
-		return nil, model.Errorf(model.CodeBadInput, "layer %s cannot be imported; importable: %s", spec.Layer, strings.Join(strs(ImportLayers), ", "))
+	if err := CheckImportLayer(spec.Layer); err != nil {
+		return nil, err
 	}
+	il := importLayers[spec.Layer]
 	res := &ImportResult{}
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
@@ -407,13 +418,16 @@ ANALYZE import_place`
 	return nil
 }
 
+// outlineSQL is the district's outline, else China's extent (a grid import into an empty
+// database): where an import's rows are expected.
+const outlineSQL = `coalesce((SELECT geom FROM grids WHERE level = 'DISTRICT' ORDER BY code LIMIT 1), ST_MakeEnvelope(73, 18, 135, 54, 4326))`
+
 // placement is where the first rows landed: the district's outline when there is one,
 // else China's extent (a grid import into an empty database).
 // src is the column holding the geometry as the file gave it.
 func placement(ctx context.Context, tx pgx.Tx, src string) (Placement, error) {
 	q := `
-WITH d AS (SELECT coalesce((SELECT geom FROM grids WHERE level = 'DISTRICT' ORDER BY code LIMIT 1),
-                           ST_MakeEnvelope(73, 18, 135, 54, 4326)) AS geom,
+WITH d AS (SELECT ` + outlineSQL + ` AS geom,
                   EXISTS (SELECT 1 FROM grids WHERE level = 'DISTRICT') AS has),
      s AS (SELECT geom, ` + src + ` AS src FROM import_rows WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom) ORDER BY row LIMIT 1000),
      e AS (SELECT ST_SetSRID(ST_Centroid(ST_Extent(geom)::geometry), 4326) AS c, ST_Centroid(ST_Extent(src)::geometry) AS sc, count(*) AS n,
@@ -433,8 +447,7 @@ FROM d, e WHERE e.n > 0`
 
 // InDistrict reports whether a WGS84 point lies in the district (or China, without one).
 func (s *Store) InDistrict(ctx context.Context, lon, lat float64) (bool, error) {
-	const q = `SELECT ST_Intersects(coalesce((SELECT geom FROM grids WHERE level = 'DISTRICT' ORDER BY code LIMIT 1),
-                                   ST_MakeEnvelope(73, 18, 135, 54, 4326)), ST_SetSRID(ST_Point($1, $2), 4326))`
+	const q = `SELECT ST_Intersects(` + outlineSQL + `, ST_SetSRID(ST_Point($1, $2), 4326))`
 	var in bool
 	err := s.pool.QueryRow(ctx, q, lon, lat).Scan(&in)
 	return in, wrap(err, "place a point")
@@ -444,8 +457,7 @@ func (s *Store) InDistrict(ctx context.Context, lon, lat float64) (bool, error) 
 func (s *Store) SRIDsPlacing(ctx context.Context, x, y float64, srids []int) ([]int, error) {
 	const q = `SELECT srid FROM unnest($3::int[]) AS srid
 WHERE EXISTS (SELECT 1 FROM spatial_ref_sys r WHERE r.srid = srid)
-  AND ST_Intersects(coalesce((SELECT geom FROM grids WHERE level = 'DISTRICT' ORDER BY code LIMIT 1), ST_MakeEnvelope(73, 18, 135, 54, 4326)),
-                    ST_Transform(ST_SetSRID(ST_Point($1, $2), srid), 4326))`
+  AND ST_Intersects(` + outlineSQL + `, ST_Transform(ST_SetSRID(ST_Point($1, $2), srid), 4326))`
 	var out []int
 	for _, srid := range srids {
 		// One at a time: a point some systems cannot transform must not fail the others.
