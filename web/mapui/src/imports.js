@@ -11,12 +11,10 @@ import { authHeaders } from './auth.js';
 import { tileURL } from './layers.js';
 import { clear, h, num } from './dom.js';
 import { hook } from './hooks.js';
+import { LAYERS } from './labels.js';
 
 const geojson = new GeoJSON({ dataProjection: 'EPSG:4326', featureProjection: 'EPSG:3857' });
-const LAYER_NAMES = { GRID: '网格', BUILDING: '楼栋', PARTY_UNIT: '党组织', CAMERA: '摄像头', SERVICE_POINT: '服务点位', INCIDENT: '事件' };
-// The incident layer is not reloaded here: an import's timeline entries reach the map as
-// live updates, which reload it with its status filter.
-const TILE_KEYS = { GRID: 'grid', BUILDING: 'building', PARTY_UNIT: 'party_unit', CAMERA: 'camera', SERVICE_POINT: 'service_point' };
+const byLayer = Object.fromEntries(LAYERS.map((l) => [l.layer, l]));
 const problemStyle = new Style({
   image: new Circle({ radius: 7, fill: new Fill({ color: 'rgba(255,45,45,.35)' }), stroke: new Stroke({ color: '#ff2d2d', width: 2 }) }),
   stroke: new Stroke({ color: '#ff2d2d', width: 2, lineDash: [6, 4] }),
@@ -71,7 +69,7 @@ export async function setupImport(map, { layers, onWritten }) {
   const source = new VectorSource();
   map.addLayer(new VectorLayer({ source, style: problemStyle, zIndex: 40 }));
   const layer = document.getElementById('import-layer');
-  for (const l of info.layers) layer.append(h('option', { value: l }, LAYER_NAMES[l] || l));
+  for (const l of info.layers) layer.append(h('option', { value: l }, byLayer[l] ? byLayer[l].name : l));
   const file = document.getElementById('import-file');
   file.setAttribute('accept', info.formats.join(','));
   const crs = document.getElementById('import-crs');
@@ -184,10 +182,14 @@ export async function setupImport(map, { layers, onWritten }) {
     commit.disabled = !(dryRun && r.errors === 0 && r.inserted + r.updated + r.pruned > 0);
     hook.importReport = { dryRun, rows: r.rows, errors: r.errors, problems: r.problemsTotal, drawn: source.getFeatures().length,
       inserted: r.inserted, updated: r.updated, written: r.written };
-    if (r.written) {
-      const key = TILE_KEYS[layer.value];
+    // With live updates up, the import's layerChanged redraws the layer and the counts
+    // (onLayerChange in main.js); without them, that is done here. The incident layer is
+    // not reloaded here: its timeline entries reach the map as live updates, which reload
+    // it with its status filter.
+    if (r.written && !hook.live) {
+      const key = byLayer[layer.value] && byLayer[layer.value].key;
       // A new URL: the browser may keep the old tiles for their max-age.
-      if (key && layers[key]) layers[key].getSource().setUrl(tileURL(key, { version: Date.now() }));
+      if (key && key !== 'incident' && layers[key]) layers[key].getSource().setUrl(tileURL(key, { version: Date.now() }));
       onWritten();
     }
   };
