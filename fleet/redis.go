@@ -47,39 +47,26 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Redis, error) {
 // Close closes the connections.
 func (r *Redis) Close() error { return r.rdb.Close() }
 
-// gcra is the generic cell rate algorithm on one key holding the bucket's theoretical
-// arrival time (microseconds, Redis's own clock, so that the hubs' clocks do not
-// matter). ARGV: the interval between tokens and the burst tolerance (µs), 1 to spend.
-// It answers 0 when a token was there, else the microseconds until there is one.
+// gcra is the generic cell rate algorithm on buckets each held in a key as its theoretical
+// arrival time (microseconds, Redis's own clock, so that the hubs' clocks do not matter).
+// ARGV, per key: the interval between tokens and the burst tolerance (µs), 1 to spend its
+// token. A token is spent only when every key has one. It answers {0, 0} when they all
+// had one, else {i, µs until key i has one} for the first key i that had none.
 var gcra = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local interval = tonumber(ARGV[1])
-local newtat = tat + interval
-local at = newtat - tonumber(ARGV[2])
-if at > now then return math.ceil(at - now) end
-if ARGV[3] == '1' then
-  redis.call('SET', KEYS[1], string.format('%d', newtat), 'PX', math.ceil((newtat - now) / 1000) + 1000)
-end
-return 0`)
-
-// gcraGuarded is gcra on KEYS[2], run only while KEYS[1] (looked at, never spent) has a
-// token. ARGV: interval and tolerance of each. It answers {0, 0} when a token was spent,
-// else {1, µs} when the guard had none, {2, µs} when KEYS[2] had none.
-var gcraGuarded = redis.NewScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-for i = 1, 2 do
+local news = {}
+for i = 1, #KEYS do
   local tat = tonumber(redis.call('GET', KEYS[i]) or now)
   if tat < now then tat = now end
-  local interval = tonumber(ARGV[2 * i - 1])
-  local newtat = tat + interval
-  local at = newtat - tonumber(ARGV[2 * i])
+  local newtat = tat + tonumber(ARGV[3 * i - 2])
+  local at = newtat - tonumber(ARGV[3 * i - 1])
   if at > now then return {i, math.ceil(at - now)} end
-  if i == 2 then
-    redis.call('SET', KEYS[2], string.format('%d', newtat), 'PX', math.ceil((newtat - now) / 1000) + 1000)
+  news[i] = newtat
+end
+for i = 1, #KEYS do
+  if ARGV[3 * i] == '1' then
+    redis.call('SET', KEYS[i], string.format('%d', news[i]), 'PX', math.ceil((news[i] - now) / 1000) + 1000)
   end
 end
 return {0, 0}`)
@@ -93,8 +80,8 @@ func (r *Redis) TakeGuarded(guard, take auth.Bucket) (bool, bool, time.Duration)
 	gi, ti := int64(1e6/guard.PerSecond), int64(1e6/take.PerSecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
 	defer cancel()
-	got, err := gcraGuarded.Run(ctx, r.rdb, []string{"gridhub:bucket:" + guard.Key, "gridhub:bucket:" + take.Key},
-		gi, gi*int64(guard.Burst), ti, ti*int64(take.Burst)).Int64Slice()
+	got, err := gcra.Run(ctx, r.rdb, []string{"gridhub:bucket:" + guard.Key, "gridhub:bucket:" + take.Key},
+		gi, gi*int64(guard.Burst), 0, ti, ti*int64(take.Burst), 1).Int64Slice()
 	if err != nil || len(got) != 2 {
 		r.warn("rate limits are per hub while Redis does not answer", err)
 		return r.local.TakeGuarded(guard, take)
@@ -126,14 +113,14 @@ func (r *Redis) bucket(key string, perSecond float64, burst int, spend bool) (bo
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
 	defer cancel()
-	wait, err := gcra.Run(ctx, r.rdb, []string{"gridhub:bucket:" + key}, interval, interval*int64(burst), take).Int64()
-	if err != nil {
+	got, err := gcra.Run(ctx, r.rdb, []string{"gridhub:bucket:" + key}, interval, interval*int64(burst), take).Int64Slice()
+	if err != nil || len(got) != 2 {
 		// Better each hub's own limit than none, or than refusing every caller.
 		r.warn("rate limits are per hub while Redis does not answer", err)
 		return r.fallback(key, perSecond, burst, spend)
 	}
-	if wait > 0 {
-		return false, time.Duration(wait) * time.Microsecond
+	if got[0] != 0 {
+		return false, time.Duration(got[1]) * time.Microsecond
 	}
 	return true, 0
 }
